@@ -1,0 +1,167 @@
+// client.ts: one method per operation on top of openapi-fetch, each with its parameters'
+// own serialization styles, overloads per response content type, and typed error bodies.
+import { isJsonMediaType } from "./document.js";
+import { literal, propertyKey } from "./names.js";
+import type { OperationModel, ParameterModel, ResponseModel } from "./operations.js";
+import { parameterTypeName, requestBodyType, responseBodyType, schemaImports, type SchemaNames } from "./type-refs.js";
+
+function union(members: string[]): string {
+  return members.length === 0 ? "never" : [...new Set(members)].join(" | ");
+}
+
+const isSuccess = (r: ResponseModel) => r.status.startsWith("2");
+
+function successContentTypes(op: OperationModel): string[] {
+  return [...new Set(op.responses.filter(isSuccess).flatMap((r) => r.contentTypes))];
+}
+
+/** The JSON body of every success response that offers `contentType`. */
+function dataType(op: OperationModel, contentType: string, names: SchemaNames): string {
+  return union(
+    op.responses
+      .filter(isSuccess)
+      .flatMap((r) => r.content.filter((c) => c.type === contentType).map((c) => responseBodyType(op, r, c, names))),
+  );
+}
+
+/** What `error` holds: every JSON body of a non-2xx response, or `unknown` when none is declared. */
+export function errorType(op: OperationModel, names: SchemaNames): string {
+  const bodies = op.responses
+    .filter((r) => !isSuccess(r))
+    .flatMap((r) => r.content.filter((c) => isJsonMediaType(c.type)).map((c) => responseBodyType(op, r, c, names)));
+  return bodies.length > 0 ? union(bodies) : "unknown";
+}
+
+/** Only-query operations take the query itself; others take `{ path, query, headers, body }`. */
+function paramsShape(op: OperationModel, names: SchemaNames): { declaration: string; optional: boolean; build: string } | undefined {
+  const requiredIn = (location: ParameterModel["in"]) => op.parameters.some((p) => p.in === location && p.required);
+  const path = parameterTypeName(op, "path");
+  const query = parameterTypeName(op, "query");
+  const headers = parameterTypeName(op, "header");
+  if (!path && !headers && !op.requestBody) {
+    if (!query) return undefined;
+    return { declaration: `query${requiredIn("query") ? "" : "?"}: ${query}`, optional: !requiredIn("query"), build: "params: { query: params }" };
+  }
+  const fields: string[] = [];
+  if (path) fields.push(`path: ${path}`);
+  if (query) fields.push(`query${requiredIn("query") ? "" : "?"}: ${query}`);
+  if (headers) fields.push(`headers${requiredIn("header") ? "" : "?"}: ${headers}`);
+  if (op.requestBody) {
+    const bodies = op.requestBody.content.map((content) => requestBodyType(op, content, names));
+    fields.push(`body${op.requestBody.required ? "" : "?"}: ${union(bodies)}`);
+  }
+  const optional = !path && !requiredIn("query") && !requiredIn("header") && !op.requestBody?.required;
+  return {
+    declaration: `input${optional ? "?" : ""}: { ${fields.join("; ")} }`,
+    optional,
+    build: "params: { path: params?.path, query: params?.query, header: params?.headers }, body: params?.body",
+  };
+}
+
+/** One overload per content type a success response offers (two for non-JSON: text, stream). */
+export function overloads(op: OperationModel, names: SchemaNames): string[] {
+  const params = paramsShape(op, names);
+  const types = successContentTypes(op);
+  const error = errorType(op, names);
+  const signatures: string[] = [];
+  const bodyTypes = op.requestBody?.contentTypes ?? [];
+  // With several request content types the caller picks one; the first is the default.
+  const callOptions = bodyTypes.length > 1 ? `CallOptions & { contentType?: ${union(bodyTypes.map(literal))} }` : "CallOptions";
+  if (types.length === 0) {
+    const first = params ? `${params.declaration}, ` : "";
+    return [`${op.name}(${first}options?: ${callOptions}): Promise<ApiResult<undefined, ${error}>>;`];
+  }
+  types.forEach((type, index) => {
+    const isDefault = index === 0;
+    const accept = types.length > 1 ? `accept${isDefault ? "?" : ""}: ${literal(type)}` : undefined;
+    const variants = isJsonMediaType(type)
+      ? [{ as: undefined, data: dataType(op, type, names) }]
+      : [
+          { as: `as?: "text"`, data: "string" },
+          { as: `as: "stream"`, data: "ReadableStream<Uint8Array>" },
+        ];
+    for (const variant of variants) {
+      const extra = [accept, variant.as].filter(Boolean);
+      const optionsRequired = extra.some((e) => !e!.includes("?:"));
+      const optionsType = extra.length > 0 ? `${callOptions} & { ${extra.join("; ")} }` : callOptions;
+      let first = "";
+      if (params) {
+        first = optionsRequired && params.optional ? `${params.declaration.replace("?:", ":")} | undefined, ` : `${params.declaration}, `;
+      }
+      signatures.push(`${op.name}(${first}options${optionsRequired ? "" : "?"}: ${optionsType}): Promise<ApiResult<${variant.data}, ${error}>>;`);
+    }
+  });
+  return signatures;
+}
+
+function describe(op: OperationModel): string {
+  const route = `${op.method.toUpperCase()} ${op.path}`;
+  const text = op.summary ? `${route}: ${op.summary}` : route;
+  return op.deprecated ? `/**\n   * ${text}\n   * @deprecated\n   */` : `/** ${text} */`;
+}
+
+function hasQuery(op: OperationModel): boolean {
+  return op.parameters.some((p) => p.in === "query");
+}
+
+function stylesConst(op: OperationModel): string {
+  const entries = op.parameters.filter((p) => p.in === "query").map((p) => `  ${propertyKey(p.name)}: { style: ${literal(p.style)}, explode: ${p.explode} },`);
+  return `const ${op.name}Styles: Record<string, QueryStyle> = {\n${entries.join("\n")}\n};`;
+}
+
+function implementation(op: OperationModel): string {
+  const params = paramsShape(op, new Map());
+  const types = successContentTypes(op);
+  const defaultType = types[0];
+  const args = params ? "params: any" : "";
+  const fields = [
+    `method: ${literal(op.method.toUpperCase())}`,
+    `path: ${literal(op.path)}`,
+    params ? params.build : "params: {}",
+    ...(op.requestBody?.contentTypes[0] ? [`contentType: options.contentType ?? ${literal(op.requestBody.contentTypes[0])}`] : []),
+    ...(hasQuery(op) ? [`styles: ${op.name}Styles`] : []),
+    ...(defaultType ? [`accept: options.accept ?? ${literal(defaultType)}`] : []),
+    `parseAs: parseAs(${defaultType ? `options.accept ?? ${literal(defaultType)}` : `""`}, options.as)`,
+    "options",
+  ];
+  return `    ${op.name}: (${args ? `${args}, ` : ""}options: Options = {}) =>\n      send({ ${fields.join(", ")} }),`;
+}
+
+export function emitClient(ops: OperationModel[], names: SchemaNames, header: string): string {
+  const methods = ops.map((op) => `  ${describe(op)}\n${overloads(op, names).map((s) => `  ${s}`).join("\n")}`).join("\n");
+  const schemaTypes = schemaImports(methods, ops, names);
+  return [
+    header,
+    ...(schemaTypes.length > 0 ? [`import type { ${schemaTypes.join(", ")} } from "./schema.js";`] : []),
+    `import { createTransport, type ApiResult, type CallOptions, type ClientOptions, type ParseAs, type QueryStyle } from "./client-runtime.js";`,
+    "",
+    `export type { ApiResult, CallOptions, ClientAuth, ClientOptions } from "./client-runtime.js";`,
+    "",
+    "/** One method per operation, named by its operationId; the first content type is the default. */",
+    "export interface ApiClient {",
+    methods,
+    "}",
+    "",
+    ...(ops.some(hasQuery) ? ["// How each operation's query parameters are written, as the spec says (style, explode)."] : []),
+    ops.filter(hasQuery).map(stylesConst).join("\n"),
+    "",
+    "type Options = CallOptions & { accept?: string; as?: \"text\" | \"stream\"; contentType?: string };",
+    "",
+    "function parseAs(contentType: string, as: \"text\" | \"stream\" | undefined): ParseAs {",
+    "  const type = contentType.split(\";\")[0]?.trim() ?? \"\";",
+    "  if (type === \"application/json\" || type.endsWith(\"+json\")) return \"json\";",
+    "  return as ?? \"text\";",
+    "}",
+    "",
+    "export function createApiClient(options: ClientOptions): ApiClient {",
+    "  const send = createTransport(options);",
+    "  // The overloads above carry the types; the implementations share one loose signature.",
+    "  /* eslint-disable @typescript-eslint/no-explicit-any */",
+    "  const client = {",
+    ops.map(implementation).join("\n"),
+    "  };",
+    "  return client as unknown as ApiClient;",
+    "}",
+    "",
+  ].join("\n");
+}

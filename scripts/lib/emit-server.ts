@@ -1,0 +1,197 @@
+// server.ts: the strict-server surface. Per operation an Input type, a Result union typed
+// per status and content type, one method in `Handlers`; then the operation table the
+// runtime router reads, and `createRouter`.
+import { isJsonMediaType, resolve, type OpenApiDocument, type SecuritySchemeObject } from "./document.js";
+import { literal, propertyKey } from "./names.js";
+import type { OperationModel, ParameterModel, ResponseModel } from "./operations.js";
+import { parameterTypeName, requestBodyType, responseBodyType, responseKey, schemaImports, type SchemaNames } from "./type-refs.js";
+
+function union(members: string[]): string {
+  return members.length === 0 ? "never" : members.join(" | ");
+}
+
+function statusType(status: string): string {
+  return /^[1-5][0-9][0-9]$/.test(status) ? status : "number";
+}
+
+function hasSecurity(op: OperationModel): boolean {
+  return op.security.length > 0;
+}
+
+function authOptional(op: OperationModel): boolean {
+  return op.security.some((requirement) => Object.keys(requirement).length === 0);
+}
+
+function successContentTypes(op: OperationModel): string[] {
+  return [...new Set(op.responses.filter((r) => r.status.startsWith("2")).flatMap((r) => r.contentTypes))];
+}
+
+function queryType(op: OperationModel, base: string): string {
+  const defaulted = op.parameters.filter((p) => p.in === "query" && p.hasDefault && !p.required).map((p) => literal(p.name));
+  return defaulted.length > 0 ? `WithDefaults<${base}, ${defaulted.join(" | ")}>` : base;
+}
+
+/** The fields of one operation's Input interface, in a fixed order. */
+export function inputFields(op: OperationModel, names: SchemaNames): string[] {
+  const path = parameterTypeName(op, "path");
+  const query = parameterTypeName(op, "query");
+  const headers = parameterTypeName(op, "header");
+  const fields: string[] = [];
+  if (path) fields.push(`  path: ${path};`);
+  if (query) fields.push(`  query: ${queryType(op, query)};`);
+  if (headers) fields.push(`  headers: ${headers};`);
+  if (op.requestBody) {
+    const bodies = op.requestBody.content.map((content) => requestBodyType(op, content, names));
+    fields.push(`  body: ${union([...new Set(bodies)])}${op.requestBody.required ? "" : " | undefined"};`);
+  }
+  if (hasSecurity(op)) fields.push(`  caller: TCaller${authOptional(op) ? " | undefined" : ""};`);
+  const types = successContentTypes(op);
+  if (types.length > 1) fields.push(`  /** The negotiated response content type (Accept, a format parameter, or the default). */\n  accept: ${union(types.map(literal))};`);
+  fields.push(`  /** The Express request, for what the spec does not describe (logging, aborts). */\n  request: Request;`);
+  return fields;
+}
+
+/** One union member per status and content type. */
+export function resultMembers(op: OperationModel, response: ResponseModel, names: SchemaNames): string[] {
+  const ref = `${op.typeRef}["responses"][${responseKey(response.status)}]`;
+  const headerRequired = response.headers.some((h) => h.required);
+  const headers = response.headers.length > 0 ? `; headers${headerRequired ? "" : "?"}: ${ref}["headers"]` : "";
+  const status = `status: ${statusType(response.status)}`;
+  // Only success bodies may stream: an error body is small and always validated.
+  const streams = response.status.startsWith("2");
+  if (response.content.length === 0) return [`{ ${status}${headers} }`];
+  return response.content.map((content, index) => {
+    const contentType = `contentType${index === 0 ? "?" : ""}: ${literal(content.type)}`;
+    const body = responseBodyType(op, response, content, names);
+    const bodyType = !isJsonMediaType(content.type) ? "TextBody" : streams ? `${body} | JsonStream<${body}>` : body;
+    return `{ ${status}; ${contentType}; body: ${bodyType}${headers} }`;
+  });
+}
+
+function describe(op: OperationModel): string {
+  const route = `${op.method.toUpperCase()} ${op.path}`;
+  const lines = [op.summary ? `${route}: ${op.summary}` : route];
+  if (op.deprecated) lines.push("@deprecated");
+  return lines.length === 1 ? `/** ${lines[0]} */` : `/**\n${lines.map((l) => ` * ${l}`).join("\n")}\n */`;
+}
+
+export function emitOperationTypes(op: OperationModel, names: SchemaNames): string {
+  const generic = hasSecurity(op) ? "<TCaller>" : "";
+  const members = op.responses.flatMap((response) => resultMembers(op, response, names));
+  return [
+    describe(op),
+    `export interface ${op.typeName}Input${generic} {`,
+    ...inputFields(op, names),
+    "}",
+    "",
+    `export type ${op.typeName}Result =`,
+    ...members.map((m) => `  | ${m}`),
+    ";",
+  ].join("\n").replace("\n;", ";");
+}
+
+function handlerMethod(op: OperationModel): string {
+  const input = `${op.typeName}Input${hasSecurity(op) ? "<TCaller>" : ""}`;
+  const result = `${op.typeName}Result`;
+  return `  ${describe(op).replace(/\n/g, "\n  ")}\n  ${op.name}(input: ${input}): Promise<${result}> | ${result};`;
+}
+
+function emitSecuritySchemes(doc: OpenApiDocument, ops: OperationModel[]): string {
+  const used = [...new Set(ops.flatMap((op) => op.security.flatMap((r) => Object.keys(r))))].sort();
+  const entries = used.map((name) => {
+    const node = doc.components?.securitySchemes?.[name];
+    if (!node) throw new Error(`Security requirement names an undeclared scheme '${name}'`);
+    const scheme = resolve<SecuritySchemeObject>(doc, node);
+    if (scheme.type === "apiKey") {
+      return `    ${propertyKey(name)}: { type: "apiKey", in: ${literal(scheme.in ?? "header")}, name: ${literal(scheme.name ?? "")} },`;
+    }
+    // oauth2 and openIdConnect present bearer tokens; the app verifies them.
+    const kind = scheme.type === "http" && scheme.scheme?.toLowerCase() === "basic" ? "basic" : "bearer";
+    return `    ${propertyKey(name)}: { type: "http", scheme: ${literal(kind)} },`;
+  });
+  return entries.length > 0 ? `{\n${entries.join("\n")}\n  }` : "{}";
+}
+
+function emitQuerySpec(parameter: ParameterModel): string {
+  const fields = [`name: ${literal(parameter.name)}`, `array: ${parameter.kind === "array"}`, `commaSeparated: ${parameter.kind === "array" && !parameter.explode}`];
+  if (parameter.enumValues) fields.push(`enum: [${parameter.enumValues.map(literal).join(", ")}]`);
+  if (parameter.kind === "boolean") fields.push("boolean: true");
+  return `{ ${fields.join(", ")} }`;
+}
+
+function emitOperationSpec(op: OperationModel): string {
+  const query = op.parameters.filter((p) => p.in === "query");
+  const security = op.security.map(
+    (requirement) => `{ ${Object.entries(requirement).map(([name, roles]) => `${propertyKey(name)}: [${roles.map(literal).join(", ")}]`).join(", ")} }`,
+  );
+  const responses = op.responses.map((r) => `${literal(r.status)}: [${r.contentTypes.map(literal).join(", ")}]`);
+  const format = query.find((p) => p.name === "format" && p.enumValues);
+  const lines = [
+    `      name: ${literal(op.name)},`,
+    `      method: ${literal(op.method)},`,
+    `      path: ${literal(op.path)},`,
+    `      expressPath: ${literal(op.expressPath)},`,
+    `      query: [${query.length > 0 ? `\n${query.map((p) => `        ${emitQuerySpec(p)},`).join("\n")}\n      ` : ""}],`,
+    `      headers: [${op.parameters.filter((p) => p.in === "header").map((p) => literal(p.name)).join(", ")}],`,
+    `      security: [${security.join(", ")}],`,
+    `      responses: { ${responses.join(", ")} },`,
+  ];
+  if (format) lines.push(`      formatParameter: ${literal(format.name)},`);
+  return `    {\n${lines.join("\n")}\n    },`;
+}
+
+/** Every JSON body of a non-2xx response, deduplicated; `unknown` when the spec declares none. */
+export function errorBodyType(ops: OperationModel[], names: SchemaNames): string {
+  const bodies = ops.flatMap((op) =>
+    op.responses
+      .filter((r) => !r.status.startsWith("2"))
+      .flatMap((r) => r.content.filter((c) => isJsonMediaType(c.type)).map((c) => responseBodyType(op, r, c, names))),
+  );
+  return bodies.length > 0 ? union([...new Set(bodies)]) : "unknown";
+}
+
+export function emitServer(doc: OpenApiDocument, ops: OperationModel[], names: SchemaNames, header: string): string {
+  const anySecurity = ops.some(hasSecurity);
+  const usesDefaults = ops.some((op) => op.parameters.some((p) => p.in === "query" && p.hasDefault && !p.required));
+  const operationTypes = ops.map((op) => emitOperationTypes(op, names)).join("\n\n");
+  const mentioned = new Set(operationTypes.match(/\w+/g));
+  const runtimeTypes = ["ApiSpec", "Caller", "RouterOptions", ...["JsonStream", "TextBody"].filter((name) => mentioned.has(name))].sort();
+  const schemaTypes = schemaImports(operationTypes, ops, names);
+  return [
+    header,
+    `import { readFileSync } from "node:fs";`,
+    `import type { Request, Router } from "express";`,
+    ...(schemaTypes.length > 0 ? [`import type { ${schemaTypes.join(", ")} } from "./schema.js";`] : []),
+    `import { createOperationRouter, type ${runtimeTypes.join(", type ")} } from "./server-runtime.js";`,
+    "",
+    `export { clientUrl, errorHandler, notFoundHandler, streamJsonArray } from "./server-runtime.js";`,
+    `export type { Caller, Credentials, FieldFailure, JsonStream, RouterFailure, RouterOptions, TextBody } from "./server-runtime.js";`,
+    ...(usesDefaults ? ["", "/** Parameters with a spec default are always present once the router has applied it. */", "type WithDefaults<T, K extends keyof T> = T & { [P in K]-?: Exclude<T[P], undefined> };"] : []),
+    "",
+    operationTypes,
+    "",
+    "/** One method per operation; a handler cannot return a status or body the spec does not declare. */",
+    `export interface Handlers${anySecurity ? "<TCaller extends Caller = Caller>" : ""} {`,
+    ops.map(handlerMethod).join("\n"),
+    "}",
+    "",
+    "/** The error bodies the spec declares: what `RouterOptions.errorBody` must return. */",
+    `export type ErrorBody = ${errorBodyType(ops, names)};`,
+    "",
+    "export const apiSpec: ApiSpec = {",
+    `  document: JSON.parse(readFileSync(new URL("./openapi.json", import.meta.url), "utf8")) as object,`,
+    `  securitySchemes: ${emitSecuritySchemes(doc, ops)},`,
+    "  operations: [",
+    ops.map(emitOperationSpec).join("\n"),
+    "  ],",
+    "};",
+    "",
+    "/** Mounts every operation: security, lenient binding, request and response validation, the error shape. */",
+    anySecurity
+      ? "export function createRouter<TCaller extends Caller>(handlers: Handlers<TCaller>, options: RouterOptions<TCaller, ErrorBody>): Router {"
+      : "export function createRouter(handlers: Handlers, options: RouterOptions<Caller, ErrorBody>): Router {",
+    "  return createOperationRouter(apiSpec, handlers, options);",
+    "}",
+    "",
+  ].join("\n");
+}

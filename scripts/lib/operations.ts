@@ -1,0 +1,188 @@
+// One pure transform per kind of spec node: parameter, request body, response, security,
+// operation. Emitters read only these models, never the raw document.
+import {
+  httpMethods,
+  primaryType,
+  resolve,
+  type HttpMethod,
+  type MediaTypeObject,
+  type OpenApiDocument,
+  type OperationObject,
+  type ParameterObject,
+  type RequestBodyObject,
+  type ResponseObject,
+  type SchemaObject,
+  type SecurityRequirement,
+} from "./document.js";
+import { camelCase, expressPath, operationNameFromRoute, pascalCase } from "./names.js";
+
+export interface ParameterModel {
+  name: string;
+  in: ParameterObject["in"];
+  required: boolean;
+  style: string;
+  explode: boolean;
+  kind: "array" | "object" | "boolean" | "scalar";
+  /** Enum values of the value (or of each item), as strings, for case-insensitive binding. */
+  enumValues?: string[];
+  hasDefault: boolean;
+}
+
+/** A media type, and the component schema it names directly (for readable type names). */
+export interface ContentModel {
+  type: string;
+  schemaName?: string;
+}
+
+export interface ResponseModel {
+  /** "200", "4XX" or "default", as the spec writes it. */
+  status: string;
+  contentTypes: string[];
+  content: ContentModel[];
+  headers: { name: string; required: boolean }[];
+}
+
+export interface RequestBodyModel {
+  required: boolean;
+  contentTypes: string[];
+  content: ContentModel[];
+}
+
+export interface OperationModel {
+  /** The method name in Handlers and in the client: `listCustomers`. */
+  name: string;
+  /** The stem of its generated type names: `ListCustomers`. */
+  typeName: string;
+  /** The openapi-typescript type that describes it: `operations["ListCustomers"]`. */
+  typeRef: string;
+  method: HttpMethod;
+  path: string;
+  expressPath: string;
+  summary?: string;
+  deprecated: boolean;
+  parameters: ParameterModel[];
+  requestBody?: RequestBodyModel;
+  responses: ResponseModel[];
+  security: SecurityRequirement[];
+}
+
+function defaultStyle(location: ParameterObject["in"]): string {
+  return location === "query" || location === "cookie" ? "form" : "simple";
+}
+
+function enumValues(doc: OpenApiDocument, schema: SchemaObject | undefined): string[] | undefined {
+  if (!schema) return undefined;
+  const resolved = resolve(doc, schema);
+  const values = resolved.enum?.filter((v) => v !== null).map(String);
+  return values && values.length > 0 ? values : undefined;
+}
+
+export function toParameterModel(doc: OpenApiDocument, node: ParameterObject): ParameterModel {
+  const parameter = resolve(doc, node);
+  const schema = parameter.schema ? resolve(doc, parameter.schema) : Object.values(parameter.content ?? {})[0]?.schema;
+  const type = primaryType(schema ? resolve(doc, schema) : undefined);
+  const style = parameter.style ?? defaultStyle(parameter.in);
+  const kind = type === "array" ? "array" : type === "object" ? "object" : type === "boolean" ? "boolean" : "scalar";
+  const values = kind === "array" ? enumValues(doc, schema?.items) : enumValues(doc, schema);
+  return {
+    name: parameter.name,
+    in: parameter.in,
+    required: parameter.in === "path" ? true : parameter.required === true,
+    style,
+    explode: parameter.explode ?? style === "form",
+    kind,
+    ...(values ? { enumValues: values } : {}),
+    hasDefault: schema !== undefined && resolve(doc, schema).default !== undefined,
+  };
+}
+
+const schemaRefPrefix = "#/components/schemas/";
+
+export function toContentModels(content: Record<string, MediaTypeObject> | undefined): ContentModel[] {
+  return Object.entries(content ?? {}).map(([type, media]) => {
+    const ref = media.schema?.$ref;
+    const schemaName = ref?.startsWith(schemaRefPrefix) ? decodeURIComponent(ref.slice(schemaRefPrefix.length)).replace(/~1/g, "/").replace(/~0/g, "~") : undefined;
+    return schemaName ? { type, schemaName } : { type };
+  });
+}
+
+export function toRequestBodyModel(doc: OpenApiDocument, node: RequestBodyObject): RequestBodyModel {
+  const body = resolve(doc, node);
+  return { required: body.required === true, contentTypes: Object.keys(body.content ?? {}), content: toContentModels(body.content) };
+}
+
+export function toResponseModel(doc: OpenApiDocument, status: string, node: ResponseObject): ResponseModel {
+  const response = resolve(doc, node);
+  return {
+    status,
+    contentTypes: Object.keys(response.content ?? {}),
+    content: toContentModels(response.content),
+    headers: Object.entries(response.headers ?? {}).map(([name, header]) => ({
+      name,
+      required: resolve(doc, header).required === true,
+    })),
+  };
+}
+
+/** Path-level parameters apply unless the operation redefines the same name and location. */
+function mergedParameters(doc: OpenApiDocument, pathLevel: ParameterObject[], operationLevel: ParameterObject[]): ParameterModel[] {
+  const own = operationLevel.map((p) => toParameterModel(doc, p));
+  const inherited = pathLevel.map((p) => toParameterModel(doc, p)).filter((p) => !own.some((o) => o.name === p.name && o.in === p.in));
+  return [...inherited, ...own];
+}
+
+function statusOrder(a: ResponseModel, b: ResponseModel): number {
+  const rank = (s: string) => (s === "default" ? 1000 : Number.parseInt(s.replace(/X/gi, "0"), 10));
+  return rank(a.status) - rank(b.status);
+}
+
+export function toOperationModel(
+  doc: OpenApiDocument,
+  path: string,
+  method: HttpMethod,
+  operation: OperationObject,
+  pathParameters: ParameterObject[],
+): OperationModel {
+  const name = operation.operationId ? camelCase(operation.operationId) : operationNameFromRoute(method, path);
+  return {
+    name,
+    typeName: pascalCase(name),
+    typeRef: operation.operationId
+      ? `operations[${JSON.stringify(operation.operationId)}]`
+      : `paths[${JSON.stringify(path)}][${JSON.stringify(method)}]`,
+    method,
+    path,
+    expressPath: expressPath(path),
+    ...(operation.summary ? { summary: operation.summary } : {}),
+    deprecated: operation.deprecated === true,
+    parameters: mergedParameters(doc, pathParameters, operation.parameters ?? []),
+    ...(operation.requestBody ? { requestBody: toRequestBodyModel(doc, operation.requestBody) } : {}),
+    responses: Object.entries(operation.responses ?? {})
+      .map(([status, response]) => toResponseModel(doc, status, response))
+      .sort(statusOrder),
+    security: operation.security ?? doc.security ?? [],
+  };
+}
+
+/** Every operation in path order, then method order; names must be unique. */
+export function toOperationModels(doc: OpenApiDocument): OperationModel[] {
+  const models: OperationModel[] = [];
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    const pathItem = resolve(doc, item as { $ref?: string } & typeof item);
+    for (const method of httpMethods) {
+      const operation = pathItem[method] as OperationObject | undefined;
+      if (operation) models.push(toOperationModel(doc, path, method, operation, pathItem.parameters ?? []));
+    }
+  }
+  const seen = new Map<string, OperationModel>();
+  for (const model of models) {
+    const other = seen.get(model.name);
+    if (other) {
+      throw new Error(
+        `Operations ${other.method.toUpperCase()} ${other.path} and ${model.method.toUpperCase()} ${model.path} both map to the method name '${model.name}'; give them distinct operationIds`,
+      );
+    }
+    seen.set(model.name, model);
+  }
+  return models;
+}

@@ -1,0 +1,146 @@
+// The spec-independent half of every generated client: per-parameter query serialization
+// and authentication, on top of openapi-fetch. Copied next to the client.ts it serves.
+import createClient, { type Client, type Middleware } from "openapi-fetch";
+
+/** How the spec says one query parameter is written (OpenAPI `style` and `explode`). */
+export interface QueryStyle {
+  readonly style: "form" | "spaceDelimited" | "pipeDelimited" | "deepObject";
+  readonly explode: boolean;
+}
+
+function encode(value: unknown): string {
+  return encodeURIComponent(String(value));
+}
+
+/** Serializes one parameter exactly as its style says; `undefined`/`null` are left out. */
+export function serializeParameter(name: string, value: unknown, { style, explode }: QueryStyle): string[] {
+  if (value === undefined || value === null) return [];
+  const key = encode(name);
+  if (Array.isArray(value)) {
+    if (value.length === 0) return [];
+    if (explode && (style === "form" || style === "deepObject")) return value.map((v) => `${key}=${encode(v)}`);
+    const separator = style === "spaceDelimited" ? "%20" : style === "pipeDelimited" ? "|" : ",";
+    return [`${key}=${value.map(encode).join(separator)}`];
+  }
+  if (typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined && v !== null);
+    if (style === "deepObject") return entries.map(([k, v]) => `${key}%5B${encode(k)}%5D=${encode(v)}`);
+    if (explode) return entries.map(([k, v]) => `${encode(k)}=${encode(v)}`);
+    return [`${key}=${entries.map(([k, v]) => `${encode(k)},${encode(v)}`).join(",")}`];
+  }
+  return [`${key}=${encode(value)}`];
+}
+
+/** Builds a query serializer for one operation from its parameters' styles. */
+export function querySerializer(styles: Readonly<Record<string, QueryStyle>>): (query: Record<string, unknown>) => string {
+  return (query) =>
+    Object.entries(query)
+      .flatMap(([name, value]) => serializeParameter(name, value, styles[name] ?? { style: "form", explode: true }))
+      .join("&");
+}
+
+export type ClientAuth =
+  | { readonly username: string; readonly password: string }
+  | { readonly bearer: string }
+  | (() => string | undefined | Promise<string | undefined>);
+
+export interface ClientOptions {
+  readonly baseUrl: string;
+  /** HTTP Basic, a Bearer token (API key), or a function returning an Authorization value. */
+  readonly auth?: ClientAuth;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly fetch?: (input: Request) => Promise<Response>;
+}
+
+function basic(username: string, password: string): string {
+  const bytes = new TextEncoder().encode(`${username}:${password}`);
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return `Basic ${btoa(binary)}`;
+}
+
+async function authorization(auth: ClientAuth): Promise<string | undefined> {
+  if (typeof auth === "function") return auth();
+  if ("bearer" in auth) return `Bearer ${auth.bearer}`;
+  return basic(auth.username, auth.password);
+}
+
+/** The outcome of one call: `data` on a declared success, `error` (the spec's error body) otherwise. */
+export type ApiResult<TData, TError> =
+  | { readonly data: TData; readonly error?: undefined; readonly response: Response }
+  | { readonly data?: undefined; readonly error: TError; readonly response: Response };
+
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export type ParseAs = "json" | "text" | "stream";
+
+export interface Call {
+  readonly method: "GET" | "PUT" | "POST" | "DELETE" | "OPTIONS" | "HEAD" | "PATCH" | "TRACE";
+  readonly path: string;
+  readonly params: { query?: object; path?: object; header?: object };
+  readonly body?: unknown;
+  readonly contentType?: string;
+  readonly styles?: Readonly<Record<string, QueryStyle>>;
+  readonly accept?: string;
+  readonly parseAs: ParseAs;
+  readonly options?: CallOptions;
+}
+
+/** Sends one operation through openapi-fetch; generated methods give it its types. */
+export type Transport = <TData, TError>(call: Call) => Promise<ApiResult<TData, TError>>;
+
+// openapi-fetch's generics need a `paths` type; the generated methods carry the real types,
+// so the transport talks to it through its untyped request entry point.
+type UntypedClient = Client<Record<string, Record<string, unknown>>>;
+type UntypedRequest = (method: string, path: string, init: Record<string, unknown>) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
+
+/** JSON bodies as JSON, form bodies as URL-encoded pairs, anything else as given. */
+function bodySerializer(contentType: string | undefined): (body: unknown) => unknown {
+  const type = contentType?.split(";")[0]?.trim().toLowerCase() ?? "application/json";
+  if (type === "application/json" || type.endsWith("+json")) return (body) => JSON.stringify(body);
+  if (type === "application/x-www-form-urlencoded") {
+    return (body) => new URLSearchParams(Object.entries(body as Record<string, unknown>).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+  }
+  return (body) => body;
+}
+
+export function createTransport(options: ClientOptions): Transport {
+  const client = createClient({
+    baseUrl: options.baseUrl,
+    headers: options.headers,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  }) as UntypedClient;
+  const auth = options.auth;
+  if (auth) {
+    const middleware: Middleware = {
+      async onRequest({ request }) {
+        const value = await authorization(auth);
+        if (value) request.headers.set("Authorization", value);
+        return request;
+      },
+    };
+    client.use(middleware);
+  }
+  const request = (client as unknown as { request: UntypedRequest }).request;
+  return async <TData, TError>(call: Call) => {
+    const headers: Record<string, string> = { ...call.options?.headers };
+    if (call.accept) headers.Accept = call.accept;
+    if (call.contentType) headers["Content-Type"] = call.contentType;
+    const result = await request(call.method, call.path, {
+      params: call.params,
+      body: call.body,
+      headers,
+      signal: call.options?.signal,
+      parseAs: call.parseAs,
+      querySerializer: querySerializer(call.styles ?? {}),
+      bodySerializer: bodySerializer(call.contentType),
+    });
+    // openapi-fetch leaves `error` undefined for an empty error body: status decides, not the field.
+    return (result.response.ok
+      ? { data: result.data as TData, response: result.response }
+      : { error: result.error as TError, response: result.response }) as ApiResult<TData, TError>;
+  };
+}

@@ -1,0 +1,231 @@
+// The generated router on our spec, with a fake handler that echoes what it was given:
+// lenient binding, 401 vs 403, one 400 entry per invalid field, negotiation, and the
+// response validation that stops a handler from sending what the spec forbids.
+import express from "express";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createRouter,
+  errorHandler,
+  notFoundHandler,
+  streamJsonArray,
+  type Handlers,
+  type ListCustomersInput,
+  type RouterFailure,
+} from "../generated/server.js";
+import type { CustomerInfo, ErrorResponse, ListCustomersResponse } from "../generated/schema.js";
+import { basic, listen, type Running } from "./support/http.js";
+
+interface TestCaller {
+  name: string;
+  roles: string[];
+}
+
+const users: Record<string, TestCaller> = {
+  admin: { name: "admin", roles: ["SystemAdministrator"] },
+  nobody: { name: "nobody", roles: [] },
+};
+
+let lastInput: ListCustomersInput<TestCaller> | undefined;
+
+function customer(id: string): CustomerInfo {
+  return { id, accountId: "acc_1", name: `Customer ${id}` };
+}
+
+const handlers: Handlers<TestCaller> = {
+  async listCustomers(input) {
+    lastInput = input;
+    const { query } = input;
+    if (input.accept === "text/csv") {
+      return { status: 200, contentType: "text/csv", body: "Id\r\nc1\r\n", headers: { "Content-Disposition": "attachment;filename=ListCustomers.csv" } };
+    }
+    if (query.nameFilter === "break-the-contract") {
+      // A body the spec forbids: `name` must be a string. Response validation must catch it.
+      return { status: 200, body: { items: [{ id: "c1", accountId: "a", name: 42 as unknown as string }] } };
+    }
+    if (query.all) {
+      return { status: 200, body: streamJsonArray<ListCustomersResponse, "items">({ hasMorePages: false }, "items", [customer("c1"), customer("c2")]) };
+    }
+    return { status: 200, body: { items: [customer("c1")], totalCount: 1, totalPages: 1, hasMorePages: false } };
+  },
+  async listCustomersCsv() {
+    return { status: 200, body: "Id\r\nc1\r\n" };
+  },
+};
+
+function errorBody(failure: RouterFailure): ErrorResponse {
+  return {
+    responseStatus: {
+      errorCode: failure.code,
+      message: failure.message,
+      errors: failure.errors.map((e) => ({ errorCode: e.code, fieldName: e.field, message: e.message })),
+    },
+  };
+}
+
+let server: Running;
+const admin = { authorization: basic("admin", "pw") };
+
+beforeAll(async () => {
+  const app = express();
+  app.use(
+    createRouter(handlers, {
+      errorBody,
+      realm: "Evo Voice",
+      authenticate: (credentials) => {
+        if (credentials.type === "basic" && credentials.password === "pw") return users[credentials.username];
+        if (credentials.type === "bearer" && credentials.token === "key-admin") return users.admin;
+        return undefined;
+      },
+    }),
+  );
+  app.use(notFoundHandler(), errorHandler({ errorBody }));
+  server = await listen(app);
+});
+
+afterAll(() => server.close());
+
+async function get(path: string, headers: Record<string, string> = admin) {
+  const response = await fetch(server.baseUrl + path, { headers });
+  const text = await response.text();
+  const type = response.headers.get("content-type") ?? "";
+  return { response, status: response.status, text, json: type.includes("json") ? JSON.parse(text) : undefined };
+}
+
+describe("lenient query binding", () => {
+  it("matches parameter names case-insensitively and coerces types", async () => {
+    const { status } = await get("/customers?NameFilter=acme&COUNTPERPAGE=10&page=2&ShallowParent=true");
+    expect(status).toBe(200);
+    expect(lastInput?.query).toMatchObject({ nameFilter: "acme", countPerPage: 10, page: 2, shallowParent: true });
+  });
+
+  it("accepts comma-joined, repeated and bracketed lists, and mixes of them", async () => {
+    await get("/customers?tagIds=a,b");
+    expect(lastInput?.query.tagIds).toEqual(["a", "b"]);
+    await get("/customers?tagIds=a&tagIds=b");
+    expect(lastInput?.query.tagIds).toEqual(["a", "b"]);
+    await get("/customers?tagIds=[a,b]");
+    expect(lastInput?.query.tagIds).toEqual(["a", "b"]);
+    await get("/customers?TagIds=[a,b]&tagids=c");
+    expect(lastInput?.query.tagIds).toEqual(["a", "b", "c"]);
+  });
+
+  it("skips empty values instead of rejecting them", async () => {
+    const { status } = await get("/customers?nameFilter=&page=&tagIds=&accountIds=a,,b");
+    expect(status).toBe(200);
+    expect(lastInput?.query.nameFilter).toBeUndefined();
+    expect(lastInput?.query.tagIds).toBeUndefined();
+    expect(lastInput?.query.accountIds).toEqual(["a", "b"]);
+  });
+
+  it("matches enum values and booleans case-insensitively", async () => {
+    await get("/customers?sortField=NAME&sortOrder=descend&all=False");
+    expect(lastInput?.query).toMatchObject({ sortField: "name", sortOrder: "Descend", all: false });
+  });
+
+  it("applies the spec's defaults", async () => {
+    await get("/customers");
+    expect(lastInput?.query).toMatchObject({ page: 0, countPerPage: 25, all: false, simplifiedPaging: false });
+  });
+
+  it("keeps characters that must be literal (quotes, percent, parentheses, brackets inside values)", async () => {
+    const filter = "O'Brien (100%) _x_ \\";
+    const { status } = await get(`/customers?nameFilter=${encodeURIComponent(filter)}`);
+    expect(status).toBe(200);
+    expect(lastInput?.query.nameFilter).toBe(filter);
+  });
+});
+
+describe("security", () => {
+  it("answers 401 with WWW-Authenticate and the error shape when credentials are missing", async () => {
+    const { status, response, json } = await get("/customers", {});
+    expect(status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toContain('Basic realm="Evo Voice"');
+    expect(json.responseStatus).toMatchObject({ errorCode: "Unauthorized", message: "Not Authenticated" });
+  });
+
+  it("answers 401 for a wrong password and for a malformed header", async () => {
+    expect((await get("/customers", { authorization: basic("admin", "wrong") })).status).toBe(401);
+    expect((await get("/customers", { authorization: "Basic %%%" })).status).toBe(401);
+    expect((await get("/customers", { authorization: "Bearer" })).status).toBe(401);
+  });
+
+  it("answers 403 Invalid Role for an authenticated caller without a listed role", async () => {
+    const { status, json } = await get("/customers", { authorization: basic("nobody", "pw") });
+    expect(status).toBe(403);
+    expect(json.responseStatus).toMatchObject({ errorCode: "Forbidden", message: "Invalid Role" });
+  });
+
+  it("admits a bearer token and hands the caller to the handler", async () => {
+    expect((await get("/customers", { authorization: "Bearer key-admin" })).status).toBe(200);
+    expect(lastInput?.caller).toEqual(users.admin);
+  });
+
+  it("authenticates before it validates, so anonymous callers learn nothing about parameters", async () => {
+    expect((await get("/customers?page=-1", {})).status).toBe(401);
+  });
+});
+
+describe("400 in the spec's error shape", () => {
+  it("names every invalid field, unknown ones included", async () => {
+    const { status, json } = await get("/customers?page=-1&countPerPage=5000&sortField=favouriteColour&bogus=1&tagIds=" + "x".repeat(65));
+    expect(status).toBe(400);
+    const fields = json.responseStatus.errors.map((e: { fieldName: string }) => e.fieldName).sort();
+    expect(fields).toEqual(["bogus", "countPerPage", "page", "sortField", "tagIds"]);
+    for (const error of json.responseStatus.errors) {
+      expect(error.message).toContain(error.fieldName);
+      expect(error.errorCode).toMatch(/^[A-Z][A-Za-z]+$/);
+    }
+  });
+
+  it("rejects a wrong type and a repeated scalar", async () => {
+    const wrongType = await get("/customers?page=two");
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.json.responseStatus.errors[0]).toMatchObject({ fieldName: "page", errorCode: "Type" });
+    const repeated = await get("/customers?page=1&Page=2");
+    expect(repeated.status).toBe(400);
+    expect(repeated.json.responseStatus.errors[0]).toMatchObject({ fieldName: "page", errorCode: "Repeated" });
+  });
+
+  it("answers 404 and 405 in the error shape too", async () => {
+    const missing = await get("/nowhere");
+    expect(missing.status).toBe(404);
+    expect(missing.json.responseStatus.errorCode).toBe("NotFound");
+    const response = await fetch(`${server.baseUrl}/customers`, { method: "DELETE", headers: admin });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toBe("GET");
+    expect((await response.json()).responseStatus.errorCode).toBe("MethodNotAllowed");
+  });
+});
+
+describe("responses", () => {
+  it("turns a body the spec forbids into a 500 in the error shape, without leaking it", async () => {
+    const { status, json, text } = await get("/customers?nameFilter=break-the-contract");
+    expect(status).toBe(500);
+    expect(json.responseStatus.errorCode).toBe("InternalServerError");
+    expect(text).not.toContain("items");
+  });
+
+  it("negotiates CSV by Accept, by format and by the .csv path", async () => {
+    const byAccept = await get("/customers", { ...admin, accept: "text/csv" });
+    const byFormat = await get("/customers?format=csv");
+    const byPath = await get("/customers.csv");
+    for (const r of [byAccept, byFormat, byPath]) {
+      expect(r.status).toBe(200);
+      expect(r.response.headers.get("content-type")).toMatch(/^text\/csv/);
+      expect(r.text).toBe("Id\r\nc1\r\n");
+    }
+    expect(byAccept.response.headers.get("content-disposition")).toBe("attachment;filename=ListCustomers.csv");
+  });
+
+  it("sends JSON when Accept names nothing the operation offers", async () => {
+    const { status, json } = await get("/customers", { ...admin, accept: "text/html" });
+    expect(status).toBe(200);
+    expect(json.items).toHaveLength(1);
+  });
+
+  it("streams a JSON body that parses to the declared shape", async () => {
+    const { status, json } = await get("/customers?all=true");
+    expect(status).toBe(200);
+    expect(json).toEqual({ hasMorePages: false, items: [customer("c1"), customer("c2")] });
+  });
+});

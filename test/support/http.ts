@@ -1,0 +1,25 @@
+// Starting a real server on an ephemeral port for a test, and stopping it after.
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import type { Express } from "express";
+
+export interface Running {
+  baseUrl: string;
+  close: () => Promise<void>;
+}
+
+export function listen(app: Express): Promise<Running> {
+  return new Promise((resolve) => {
+    const server: Server = app.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        baseUrl: `http://127.0.0.1:${port}`,
+        close: () => new Promise((done) => server.close(() => done())),
+      });
+    });
+  });
+}
+
+export function basic(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+}

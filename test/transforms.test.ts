@@ -1,0 +1,105 @@
+// The generator's pure pieces, each on its own: names, parameter models, lenient binding
+// and client-side serialization.
+import { describe, expect, it } from "vitest";
+import { bindQuery, type QueryParameterSpec } from "../scripts/runtime/server-runtime.js";
+import { serializeParameter } from "../scripts/runtime/client-runtime.js";
+import { camelCase, expressPath, operationNameFromRoute, pascalCase } from "../scripts/lib/names.js";
+import { toParameterModel } from "../scripts/lib/operations.js";
+import type { OpenApiDocument } from "../scripts/lib/document.js";
+
+describe("names", () => {
+  it("camel-cases operationIds of every spelling", () => {
+    expect(camelCase("ListCustomers")).toBe("listCustomers");
+    expect(camelCase("list-customers")).toBe("listCustomers");
+    expect(camelCase("get_pet_by_ID")).toBe("getPetById");
+    expect(camelCase("HTTPStatus")).toBe("httpStatus");
+    expect(pascalCase("update_note")).toBe("UpdateNote");
+  });
+
+  it("names an operation without operationId by method and path", () => {
+    expect(operationNameFromRoute("get", "/pets/{petId}/toys")).toBe("getPetsByPetIdToys");
+    expect(operationNameFromRoute("post", "/")).toBe("post");
+  });
+
+  it("writes OpenAPI paths in Express 5 syntax, escaping what it treats as special", () => {
+    expect(expressPath("/pets/{petId}")).toBe("/pets/:petId");
+    expect(expressPath("/customers.csv")).toBe("/customers.csv");
+    expect(expressPath("/files/{file-name}")).toBe('/files/:"file-name"');
+    expect(expressPath("/a(b)")).toBe("/a\\(b\\)");
+  });
+});
+
+describe("toParameterModel", () => {
+  const doc = { openapi: "3.1.0", components: { schemas: { Order: { type: "string", enum: ["Ascend", "Descend"] } } } } as unknown as OpenApiDocument;
+
+  it("defaults style and explode by location, as OpenAPI does", () => {
+    expect(toParameterModel(doc, { name: "q", in: "query", schema: { type: "string" } })).toMatchObject({ style: "form", explode: true, kind: "scalar" });
+    expect(toParameterModel(doc, { name: "id", in: "path", schema: { type: "string" } })).toMatchObject({ style: "simple", explode: false, required: true });
+  });
+
+  it("follows $refs to find enum values, for arrays too", () => {
+    expect(toParameterModel(doc, { name: "o", in: "query", schema: { $ref: "#/components/schemas/Order" } }).enumValues).toEqual(["Ascend", "Descend"]);
+    const list = toParameterModel(doc, { name: "os", in: "query", explode: false, schema: { type: "array", items: { $ref: "#/components/schemas/Order" } } });
+    expect(list).toMatchObject({ kind: "array", explode: false, enumValues: ["Ascend", "Descend"] });
+  });
+
+  it("reads 3.1 type arrays", () => {
+    expect(toParameterModel(doc, { name: "b", in: "query", schema: { type: ["boolean", "null"] } }).kind).toBe("boolean");
+  });
+});
+
+describe("bindQuery", () => {
+  const params: QueryParameterSpec[] = [
+    { name: "tagIds", array: true, commaSeparated: true },
+    { name: "tags", array: true, commaSeparated: false },
+    { name: "sortOrder", array: false, commaSeparated: false, enum: ["Ascend", "Descend"] },
+    { name: "all", array: false, commaSeparated: false, boolean: true },
+    { name: "nameFilter", array: false, commaSeparated: false },
+  ];
+  const bind = (raw: string) => bindQuery(raw, params);
+
+  it("writes one canonical, strictly encoded query", () => {
+    expect(bind("TAGIDS=[a,b]&tagids=c&SortOrder=descend&ALL=TRUE")).toEqual({ query: "tagIds=a,b,c&sortOrder=Descend&all=true", errors: [] });
+    expect(bind("nameFilter=O'Brien%20(x)!*").query).toBe("nameFilter=O%27Brien%20%28x%29%21%2A");
+  });
+
+  it("keeps commas inside exploded lists, where the comma is data", () => {
+    expect(bind("tags=a,b&tags=c").query).toBe("tags=a%2Cb&tags=c");
+  });
+
+  it("skips empty values and reports unknown and repeated names once each", () => {
+    expect(bind("nameFilter=&tagIds=&x=1&X=2&sortOrder=Ascend&sortorder=Descend")).toEqual({
+      query: "sortOrder=Ascend",
+      errors: [
+        { field: "x", code: "UnknownParameter", message: "Unknown query parameter 'x'" },
+        { field: "X", code: "UnknownParameter", message: "Unknown query parameter 'X'" },
+        { field: "sortOrder", code: "Repeated", message: "Query parameter 'sortOrder' is given more than once" },
+      ],
+    });
+  });
+
+  it("refuses a flood of pairs before doing any work on them", () => {
+    const flood = Array.from({ length: 300 }, (_, i) => `tagIds=${i}`).join("&");
+    expect(bind(flood).errors[0]?.code).toBe("TooManyParameters");
+  });
+});
+
+describe("serializeParameter", () => {
+  it("writes each style as OpenAPI defines it", () => {
+    expect(serializeParameter("ids", ["a", "b c"], { style: "form", explode: false })).toEqual(["ids=a,b%20c"]);
+    expect(serializeParameter("ids", ["a", "b"], { style: "form", explode: true })).toEqual(["ids=a", "ids=b"]);
+    expect(serializeParameter("ids", ["a", "b"], { style: "pipeDelimited", explode: false })).toEqual(["ids=a|b"]);
+    expect(serializeParameter("ids", ["a", "b"], { style: "spaceDelimited", explode: false })).toEqual(["ids=a%20b"]);
+    expect(serializeParameter("f", { color: "red" }, { style: "deepObject", explode: true })).toEqual(["f%5Bcolor%5D=red"]);
+    expect(serializeParameter("f", { a: 1, b: 2 }, { style: "form", explode: false })).toEqual(["f=a,1,b,2"]);
+  });
+
+  it("leaves out undefined, null and empty lists", () => {
+    expect(serializeParameter("x", undefined, { style: "form", explode: true })).toEqual([]);
+    expect(serializeParameter("x", [], { style: "form", explode: false })).toEqual([]);
+  });
+
+  it("percent-encodes a comma inside an item rather than emitting a separator", () => {
+    expect(serializeParameter("ids", ["a,b", "c"], { style: "form", explode: false })).toEqual(["ids=a%2Cb,c"]);
+  });
+});
