@@ -78,6 +78,9 @@ describe("generated files", () => {
     const types = outputs.get("notes")!.get("schema.d.ts")!;
     expect(types).toContain('export type Note = components["schemas"]["Note"];');
     expect(types).toContain('export type NoteList = components["schemas"]["note-list"];');
+    // Reserved words cannot be type names; GitHub's REST spec has both of these.
+    expect(types).toContain('export type ImportSchema = components["schemas"]["import"];');
+    expect(types).toContain('export type PackageSchema = components["schemas"]["package"];');
   });
 
   it("carry each parameter's own serialization style into the client", () => {
@@ -119,6 +122,9 @@ export async function calls(): Promise<void> {
     await writeFile(
       path.join(work, "notes-usage.ts"),
       `import type { UpdateNoteResult, GetHealthResult } from "./notes/server.js";
+import type { ImportSchema, PackageSchema } from "./notes/schema.js";
+export const imported: ImportSchema = { source: "csv" };
+export const packaged: PackageSchema = { notes: [{ id: "n1", text: "hi" }] };
 export const ok: UpdateNoteResult = { status: 200, body: { id: "n1", text: "hi", pinned: null } };
 export const clientError: UpdateNoteResult = { status: 409, body: { message: "conflict" } };
 export const healthy: GetHealthResult = { status: 204 };

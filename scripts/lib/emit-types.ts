@@ -6,7 +6,20 @@ import { literal, pascalCase } from "./names.js";
 import type { OperationModel } from "./operations.js";
 import { parameterAliases } from "./type-refs.js";
 
+// openapi-typescript's own top-level names.
 const reserved = new Set(["paths", "webhooks", "components", "operations", "$defs"]);
+
+// Names a module cannot declare or import as a type: ECMAScript reserved words (strict
+// mode, so `package` and `let` too), TypeScript's predefined types, and type operators.
+// GitHub's REST spec has schemas named `import` and `package`.
+const keywords = new Set([
+  "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else", "enum",
+  "export", "extends", "false", "finally", "for", "function", "if", "import", "in", "instanceof", "new", "null",
+  "return", "super", "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "await",
+  "yield", "let", "static", "implements", "interface", "package", "private", "protected", "public",
+  "any", "unknown", "never", "object", "string", "number", "boolean", "bigint", "symbol", "undefined",
+  "as", "infer", "keyof", "readonly", "unique",
+]);
 
 /** Component schema name → exported type name; a clash is an error, never a silent rename. */
 export function schemaTypeNames(doc: OpenApiDocument): Map<string, string> {
@@ -14,7 +27,7 @@ export function schemaTypeNames(doc: OpenApiDocument): Map<string, string> {
   const owners = new Map<string, string>();
   for (const schemaName of Object.keys(doc.components?.schemas ?? {})) {
     let typeName = /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(schemaName) ? schemaName : pascalCase(schemaName);
-    if (reserved.has(typeName)) typeName = `${pascalCase(typeName)}Schema`;
+    if (reserved.has(typeName) || keywords.has(typeName)) typeName = `${pascalCase(typeName)}Schema`;
     const owner = owners.get(typeName);
     if (owner) throw new Error(`Schemas '${owner}' and '${schemaName}' both map to the type name ${typeName}`);
     owners.set(typeName, schemaName);
