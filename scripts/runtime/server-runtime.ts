@@ -111,25 +111,31 @@ type ArrayKeys<T> = { [K in keyof T]-?: NonNullable<T[K]> extends readonly unkno
 type ElementOf<A> = A extends readonly (infer E)[] ? E : never;
 
 /**
- * Streams `{...head, [key]: [...items]}`: every property of `head` first, then the array
- * written item by item as the iterable yields it.
+ * Streams `{"<key>":[...items], ...trailer}`: the array first, written item by item as the
+ * iterable yields it, then the properties that can only be known once it is done (a
+ * count, say). Items first is also the order ServiceStack writes a ListResponse in.
  */
 export function streamJsonArray<T, K extends ArrayKeys<T>>(
-  head: Omit<T, K>,
   key: K,
   items: AsyncIterable<ElementOf<NonNullable<T[K]>>> | Iterable<ElementOf<NonNullable<T[K]>>>,
+  trailer: (count: number) => Omit<T, K>,
 ): JsonStream<T> {
   return {
     async *chunks() {
-      const opening = JSON.stringify(head);
-      const hasHead = opening !== "{}";
-      yield `${opening.slice(0, -1)}${hasHead ? "," : ""}${JSON.stringify(key)}:[`;
-      let first = true;
+      yield `{${JSON.stringify(key)}:[`;
+      let count = 0;
+      // Batch small items into larger writes: one socket write per item is the slow part.
+      let buffer = "";
       for await (const item of items as AsyncIterable<unknown>) {
-        yield first ? JSON.stringify(item) : `,${JSON.stringify(item)}`;
-        first = false;
+        buffer += count === 0 ? JSON.stringify(item) : `,${JSON.stringify(item)}`;
+        count += 1;
+        if (buffer.length >= 64 * 1024) {
+          yield buffer;
+          buffer = "";
+        }
       }
-      yield "]}";
+      const rest = JSON.stringify(trailer(count));
+      yield `${buffer}]${rest === "{}" ? "" : `,${rest.slice(1, -1)}`}}`;
     },
   };
 }
