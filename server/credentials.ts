@@ -1,0 +1,171 @@
+// Passwords (scrypt), API keys (sha256 of a random token) and the verifier the HTTP layer
+// calls on every request.
+//
+// How an API key is made: `npx tsx server/credentials.ts create-api-key <username> [label]`
+// (uses DATABASE_URL) or createApiKey(store, username). The key is printed once; only its
+// sha256 is stored, so a lost key cannot be recovered, only replaced.
+import { createHash, createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual } from "node:crypto";
+import { pathToFileURL } from "node:url";
+import type { CustomerStore, StoredUser } from "./store.js";
+
+// N = 2^15, r = 8: ~32 MiB and tens of milliseconds per hash, OWASP's scrypt baseline.
+const SCRYPT = { N: 32768, r: 8, p: 1, keyLength: 32, saltLength: 16 };
+// A stored hash names its own cost; refuse costs that would let a bad row exhaust memory.
+const MAX_N = 2 ** 20;
+
+function scrypt(password: string, salt: Buffer, N: number, r: number, p: number, keyLength: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scryptCb(password.normalize("NFC"), salt, keyLength, { N, r, p, maxmem: 129 * N * r * p + 1024 * 1024 },
+      (err, key) => (err ? reject(err) : resolve(key)));
+  });
+}
+
+/** `scrypt$N$r$p$salt$hash`, salt and hash in base64. */
+export async function hashPassword(password: string): Promise<string> {
+  const { N, r, p, keyLength, saltLength } = SCRYPT;
+  const salt = randomBytes(saltLength);
+  const key = await scrypt(password, salt, N, r, p, keyLength);
+  return `scrypt$${N}$${r}$${p}$${salt.toString("base64")}$${key.toString("base64")}`;
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const parts = stored.split("$");
+  if (parts.length !== 6 || parts[0] !== "scrypt") return false;
+  const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
+  const salt = Buffer.from(parts[4]!, "base64");
+  const expected = Buffer.from(parts[5]!, "base64");
+  const sane = Number.isInteger(N) && N > 1 && N <= MAX_N && (N & (N - 1)) === 0
+    && Number.isInteger(r) && r >= 1 && r <= 32 && Number.isInteger(p) && p >= 1 && p <= 16
+    && salt.length >= 8 && expected.length >= 16;
+  if (!sane) return false;
+  const actual = await scrypt(password, salt, N, r, p, expected.length);
+  return timingSafeEqual(actual, expected);
+}
+
+/** The stored form of an API key: sha256 hex. A key has 256 random bits, so no salt or slow hash is needed. */
+export function hashApiKey(token: string): string {
+  return createHash("sha256").update(token, "utf8").digest("hex");
+}
+
+export function makeApiKey(): string {
+  return `evo_${randomBytes(32).toString("base64url")}`;
+}
+
+/** Creates an API key for an existing user and returns it: the only time the plaintext exists. */
+export async function createApiKey(store: CustomerStore, username: string, label?: string): Promise<string> {
+  const user = await store.findUser(username);
+  if (!user) throw new Error(`no user named "${username}"`);
+  const token = makeApiKey();
+  await store.insertApiKey(hashApiKey(token), user.username, label);
+  return token;
+}
+
+export interface CredentialVerifierOptions {
+  /** How long a successful Basic verification is trusted. Default 60 s. */
+  ttlMs?: number;
+  /** Bound on cached verifications; the oldest go first. Default 10,000. */
+  maxEntries?: number;
+  /** Injectable for tests (to count scrypt calls). */
+  verifyPassword?: (password: string, stored: string) => Promise<boolean>;
+  now?: () => number;
+}
+
+interface CacheEntry { passwordHash: string; expiresAt: number }
+
+/**
+ * Verifies Basic credentials and bearer API keys against the store.
+ *
+ * Basic auth sends the password on every request and scrypt is deliberately slow, so a
+ * success is cached for a short time. The cache key is an HMAC of `username\0password`
+ * under a per-process random secret: the cache never holds a password or a hash an
+ * attacker could test guesses against offline. A hit also requires the user's stored
+ * hash to be the one that was verified, so a password change takes effect at once.
+ * Failures are never cached: a wrong password always costs a full scrypt.
+ */
+export class CredentialVerifier {
+  private readonly secret = randomBytes(32);
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly inFlight = new Map<string, Promise<boolean>>();
+  private readonly ttlMs: number;
+  private readonly maxEntries: number;
+  private readonly verify: (password: string, stored: string) => Promise<boolean>;
+  private readonly now: () => number;
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(private readonly store: Pick<CustomerStore, "findUser" | "findApiKey">, options: CredentialVerifierOptions = {}) {
+    this.ttlMs = options.ttlMs ?? 60_000;
+    this.maxEntries = options.maxEntries ?? 10_000;
+    this.verify = options.verifyPassword ?? verifyPassword;
+    this.now = options.now ?? Date.now;
+  }
+
+  async verifyBasic(username: string, password: string): Promise<StoredUser | undefined> {
+    const user = await this.store.findUser(username);
+    if (!user) {
+      // Spend the same time as for a real user, so response times do not reveal which usernames exist.
+      await this.verify(password, await (this.dummyHash ??= hashPassword(randomBytes(16).toString("hex"))));
+      return undefined;
+    }
+    // Length-prefixed, so no (username, password) pair can collide with another by moving a \0.
+    const key = createHmac("sha256", this.secret).update(`${username.length}:${username}\0${password}`).digest("base64");
+    const cached = this.cache.get(key);
+    if (cached && cached.expiresAt > this.now() && cached.passwordHash === user.passwordHash) return user;
+    if (cached) this.cache.delete(key);
+
+    // Concurrent requests with the same credentials share one scrypt.
+    const flightKey = `${key}\0${user.passwordHash}`;
+    let pending = this.inFlight.get(flightKey);
+    if (!pending) {
+      pending = this.verify(password, user.passwordHash).finally(() => this.inFlight.delete(flightKey));
+      this.inFlight.set(flightKey, pending);
+    }
+    if (!(await pending)) return undefined;
+    this.remember(key, user.passwordHash);
+    return user;
+  }
+
+  async verifyBearer(token: string): Promise<StoredUser | undefined> {
+    if (token === "") return undefined;
+    return this.store.findApiKey(hashApiKey(token));
+  }
+
+  /** Number of cached verifications (for tests and metrics). */
+  get cacheSize(): number {
+    return this.cache.size;
+  }
+
+  private remember(key: string, passwordHash: string): void {
+    this.cache.delete(key);
+    while (this.cache.size >= this.maxEntries) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest === undefined) break;
+      this.cache.delete(oldest);
+    }
+    this.cache.set(key, { passwordHash, expiresAt: this.now() + this.ttlMs });
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, username, label] = argv;
+  if (command !== "create-api-key" || !username) {
+    process.stderr.write("usage: tsx server/credentials.ts create-api-key <username> [label]\n");
+    process.exitCode = 2;
+    return;
+  }
+  const { openStore } = await import("./store.js");
+  const store = await openStore(process.env.DATABASE_URL ?? "sqlite:data/customers.db");
+  try {
+    const token = await createApiKey(store, username, label);
+    process.stdout.write(`${token}\n`);
+    process.stderr.write(`API key created for ${username}. It is shown only now: store it safely.\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}

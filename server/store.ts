@@ -1,0 +1,116 @@
+// The storage contract of the customers API. SQLite implements it today and PostgreSQL
+// will implement it next, so nothing here may mention an engine: every method is async
+// and speaks the API's own types.
+import type { AccountInfo, CustomerInfo, ListCustomersQuery, SortOrders, Tag } from "../generated/schema.js";
+
+export type SortField = NonNullable<ListCustomersQuery["sortField"]>;
+export type { SortOrders };
+
+export type Role = "SystemAdministrator" | "Manager" | "Customer";
+
+/** What the caller is allowed to see; filters only ever narrow it. */
+export type Scope =
+  | { kind: "all" }
+  /** An empty list means the caller sees nothing (fail closed), never "no restriction". */
+  | { kind: "accounts"; accountIds: string[] }
+  /** The customer itself and all its descendants. */
+  | { kind: "subtree"; customerId: string };
+
+/**
+ * A list filter that is absent or empty does not filter (ServiceStack skips empty
+ * values). All given filters combine with AND, inside the scope.
+ */
+export interface CustomerQuery {
+  scope: Scope;
+  /** Any of these accounts. */
+  accountIds?: string[];
+  /** Case-insensitive substring of the name, taken literally (no wildcards). */
+  nameFilter?: string;
+  /** Descendants of any of these customers, excluding those customers themselves. */
+  parentCustomerIds?: string[];
+  /** With parentCustomerIds: direct children only. */
+  shallowParent?: boolean;
+  /** Customers carrying every one of these tags. */
+  tagIds?: string[];
+  specificIds?: string[];
+  sortField: SortField;
+  sortOrder: SortOrders;
+}
+
+export interface PageRequest {
+  /** 0-based. */
+  page: number;
+  countPerPage: number;
+  /** false (simplifiedPaging): the count query is not run at all. */
+  count: boolean;
+}
+
+export interface Page {
+  items: CustomerInfo[];
+  /** Size of the whole filtered set; only when PageRequest.count. */
+  totalCount?: number;
+  hasMorePages: boolean;
+}
+
+export interface StoredUser {
+  username: string;
+  /** `scrypt$N$r$p$salt$hash`, see credentials.ts. */
+  passwordHash: string;
+  roles: Role[];
+  /** The accounts a Manager manages. */
+  accountIds: string[];
+  /** The customer a Customer is bound to. */
+  customerId?: string;
+}
+
+/** A customer as written: what the store derives (breadcrumb, accountName, tag details) is left out. */
+export type NewCustomer = Omit<CustomerInfo, "breadcrumb" | "accountName" | "tags"> & {
+  id: string;
+  accountId: string;
+  name: string;
+  tagIds: string[];
+};
+
+export interface CustomerStore {
+  listPage(q: CustomerQuery, page: PageRequest): Promise<Page>;
+  /** Every match in order, pulled from the database in batches: memory stays flat. */
+  stream(q: CustomerQuery): AsyncIterable<CustomerInfo>;
+  /** No accounts, customers or users yet: a fresh database that may be seeded. */
+  isEmpty(): Promise<boolean>;
+  /** Usernames match case-insensitively. */
+  findUser(username: string): Promise<StoredUser | undefined>;
+  /** By the sha256 hex of the key (see credentials.ts hashApiKey). */
+  findApiKey(keyHash: string): Promise<StoredUser | undefined>;
+
+  // Bulk loading (seed, fixtures). Each call is one transaction.
+  insertAccounts(accounts: AccountInfo[]): Promise<void>;
+  insertTags(tags: Tag[]): Promise<void>;
+  /** A parent must be inserted before its children (in an earlier call or earlier in the batch). */
+  insertCustomers(batch: NewCustomer[]): Promise<void>;
+  insertUsers(users: StoredUser[]): Promise<void>;
+  insertApiKey(keyHash: string, username: string, label?: string): Promise<void>;
+  /** Refresh planner statistics after a bulk load. */
+  optimize(): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+/** `sqlite:PATH` (PATH may be `:memory:`); `postgres://` is planned. */
+export async function openStore(databaseUrl: string): Promise<CustomerStore> {
+  if (databaseUrl.startsWith("sqlite:")) {
+    const path = databaseUrl.slice("sqlite:".length);
+    if (path === "") throw new Error(`DATABASE_URL "${databaseUrl}" has no path: use sqlite:PATH or sqlite::memory:`);
+    // Imported lazily so a PostgreSQL deployment never loads the native SQLite module.
+    const { SqliteCustomerStore } = await import("./store-sqlite.js");
+    return SqliteCustomerStore.open(path);
+  }
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new Error("DATABASE_URL: PostgreSQL storage is not implemented yet; use sqlite:PATH");
+  }
+  throw new Error(`DATABASE_URL must be sqlite:PATH or postgres://…, got "${redactUrl(databaseUrl)}"`);
+}
+
+/** Error messages must not echo a password embedded in a URL. */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, "//***@");
+}
