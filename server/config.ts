@@ -1,0 +1,29 @@
+// Settings from the environment, checked once at start so a typo fails loudly.
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  logLevel: string;
+  /** NODE_ENV=development: 5xx bodies carry the error message. */
+  development: boolean;
+  /** Customers `npm start` seeds into an empty database. */
+  demoCustomers: number;
+}
+
+function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    port: integer("PORT", env.PORT, 3000, 0, 65535),
+    host: env.HOST || "127.0.0.1",
+    databaseUrl: env.DATABASE_URL || "sqlite:data/customers.db",
+    logLevel: env.LOG_LEVEL || "info",
+    development: env.NODE_ENV === "development",
+    demoCustomers: integer("DEMO_CUSTOMERS", env.DEMO_CUSTOMERS, 2000, 0, 10_000_000),
+  };
+}

@@ -1,0 +1,91 @@
+// The ListCustomers and ListCustomersCsv handlers: the caller's scope, the filters, paging
+// or streaming, JSON or CSV. Inputs and results are the generated types; a spec change
+// that touches them fails to compile here.
+import type { ListCustomersResponse } from "../generated/schema.js";
+import { streamJsonArray, type Handlers, type ListCustomersInput, type ListCustomersResult } from "../generated/server.js";
+import { scopeOf, type Caller } from "./callers.js";
+import { csvDisposition, customersCsv, customersCsvStream } from "./csv.js";
+import { errorResponse } from "./error-body.js";
+import type { CustomerQuery, CustomerStore } from "./store.js";
+
+type Query = ListCustomersInput<Caller>["query"];
+
+/** A Manager may only name accounts it manages: naming another is 403, not an empty page. */
+function foreignAccounts(caller: Caller, query: Query): string[] {
+  const scope = scopeOf(caller);
+  if (scope.kind !== "accounts" || !query.accountIds) return [];
+  return query.accountIds.filter((id) => !scope.accountIds.includes(id));
+}
+
+function toCustomerQuery(caller: Caller, query: Query): CustomerQuery {
+  return {
+    scope: scopeOf(caller),
+    ...(query.accountIds ? { accountIds: query.accountIds } : {}),
+    ...(query.nameFilter ? { nameFilter: query.nameFilter } : {}),
+    ...(query.parentCustomerIds ? { parentCustomerIds: query.parentCustomerIds, shallowParent: query.shallowParent } : {}),
+    ...(query.tagIds ? { tagIds: query.tagIds } : {}),
+    ...(query.specificIds ? { specificIds: query.specificIds } : {}),
+    sortField: query.sortField ?? "name",
+    sortOrder: query.sortOrder ?? "Ascend",
+  };
+}
+
+type Forbidden = Extract<ListCustomersResult, { status: 403 }>;
+
+function forbiddenAccounts(ids: string[]): Forbidden {
+  const list = ids.join(", ");
+  return {
+    status: 403,
+    body: errorResponse("Forbidden", `Invalid Role: account ${list} is outside the accounts you manage`, {
+      name: "accountIds",
+      message: `accountIds names ${ids.length === 1 ? "an account" : "accounts"} you do not manage: ${list}`,
+    }),
+  };
+}
+
+async function csv(store: CustomerStore, q: CustomerQuery, query: Query) {
+  const body = query.all
+    ? customersCsvStream(store.stream(q))
+    : customersCsv((await store.listPage(q, { page: query.page, countPerPage: query.countPerPage, count: false })).items);
+  return { status: 200 as const, contentType: "text/csv" as const, body, headers: csvDisposition };
+}
+
+async function json(store: CustomerStore, q: CustomerQuery, query: Query): Promise<ListCustomersResult> {
+  if (query.all) {
+    // Everything in one page: totals are what was streamed, known only at the end.
+    const body = streamJsonArray<ListCustomersResponse, "items">("items", store.stream(q), (count) =>
+      query.simplifiedPaging ? { hasMorePages: false } : { totalCount: count, totalPages: count === 0 ? 0 : 1, hasMorePages: false },
+    );
+    return { status: 200, body };
+  }
+  const { page, countPerPage } = query;
+  const result = await store.listPage(q, { page, countPerPage, count: !query.simplifiedPaging });
+  if (query.simplifiedPaging || result.totalCount === undefined) {
+    return { status: 200, body: { items: result.items, hasMorePages: result.hasMorePages } };
+  }
+  return {
+    status: 200,
+    body: {
+      items: result.items,
+      totalCount: result.totalCount,
+      totalPages: Math.ceil(result.totalCount / countPerPage),
+      hasMorePages: result.hasMorePages,
+    },
+  };
+}
+
+export function listCustomersHandlers(store: CustomerStore): Handlers<Caller> {
+  return {
+    async listCustomers({ query, caller, accept }) {
+      const foreign = foreignAccounts(caller, query);
+      if (foreign.length > 0) return forbiddenAccounts(foreign);
+      const q = toCustomerQuery(caller, query);
+      return accept === "text/csv" ? csv(store, q, query) : json(store, q, query);
+    },
+    async listCustomersCsv({ query, caller }) {
+      const foreign = foreignAccounts(caller, query);
+      if (foreign.length > 0) return forbiddenAccounts(foreign);
+      return csv(store, toCustomerQuery(caller, query), query);
+    },
+  };
+}
