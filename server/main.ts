@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const { openStore } = await import("./store.js");
   const { seedDatabase } = await import("./seed.js");
   const { createApp } = await import("./app.js");
-  const { DEMO_PASSWORD } = await import("./demo-data.js");
+  const { DEMO_PASSWORD, demoApiKey } = await import("./demo-data.js");
 
   const store = await openStore(config.databaseUrl);
   if (await store.isEmpty()) {
@@ -65,7 +65,8 @@ async function main(): Promise<void> {
         "",
         `  Customers API  ${base}/customers`,
         `  CSV            ${base}/customers.csv`,
-        `  Demo users (password "${DEMO_PASSWORD}"): sysadmin, manager, customer, nobody`,
+        `  Demo users (password "${DEMO_PASSWORD}") and their Bearer API keys:`,
+        ...["sysadmin", "manager", "customer", "nobody"].map((user) => `    ${user.padEnd(9)} ${demoApiKey(user)}`),
         `  Try: curl -u sysadmin:${DEMO_PASSWORD} '${base}/customers?countPerPage=3'`,
         "",
       ].join("\n") + "\n",
