@@ -147,29 +147,6 @@ export interface components {
          *
          *     (The published reference page types `items` as `List<AccountInfo>`; the service and
          *     its sample body return `CustomerInfo` items, which is what this schema says.)
-         * @example {
-         *       "items": [
-         *         {
-         *           "id": "cus_7Hq2Lx9a",
-         *           "accountId": "acc_3Fk9Wm2p",
-         *           "accountName": "Northwind Telecom",
-         *           "name": "Acme Logistics - Dallas",
-         *           "parentCustomerId": "cus_2Pw8Rt5k",
-         *           "breadcrumb": [
-         *             {
-         *               "id": "cus_2Pw8Rt5k",
-         *               "name": "Acme Logistics"
-         *             }
-         *           ],
-         *           "isStaging": false,
-         *           "dateCreated": "2023-09-12T14:03:27Z",
-         *           "dateLastModified": "2024-05-02T08:41:55Z",
-         *           "createdBy": "usr_5Tn8Qe1v",
-         *           "lastModifiedBy": "usr_9Gc4Ha7j"
-         *         }
-         *       ],
-         *       "hasMorePages": true
-         *     }
          */
         ListCustomersResponse: {
             /** @description The items (the customers on this page, in the requested order). */
