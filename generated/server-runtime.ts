@@ -18,7 +18,8 @@ export interface QueryParameterSpec {
   readonly commaSeparated: boolean;
   /** Canonical enum values (of the value, or of the items of an array), matched case-insensitively. */
   readonly enum?: readonly string[];
-  readonly boolean?: boolean;
+  /** The value's (or each item's) type where its text must be checked before coercion. */
+  readonly type?: "integer" | "number" | "boolean";
 }
 
 export type SecuritySchemeSpec =
@@ -163,11 +164,11 @@ export interface HandlerInput {
 type AnyHandler = (input: HandlerInput) => Promise<HandlerResult> | HandlerResult;
 
 const originalUrlKey = Symbol("lenient-binding.originalUrl");
-const unknownParametersKey = Symbol("lenient-binding.unknown");
+const bindingErrorsKey = Symbol("lenient-binding.errors");
 
 interface BoundRequest extends Request {
   [originalUrlKey]?: string;
-  [unknownParametersKey]?: FieldFailure[];
+  [bindingErrorsKey]?: FieldFailure[];
 }
 
 class RouterError extends Error {
@@ -212,6 +213,35 @@ function encodeStrict(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+const integerText = /^[+-]?\d+$/;
+const numberText = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * The canonical text of one value, or undefined when its text cannot be its type. The
+ * validator's coercion takes anything `Number()` takes (`0x10`, `1e309` as Infinity), so
+ * numbers are checked here first; surrounding spaces are forgiven, as .NET's parsers do.
+ */
+function canonicalValue(raw: string, parameter: QueryParameterSpec): string | undefined {
+  if (parameter.type === "boolean") {
+    const lower = raw.trim().toLowerCase();
+    return lower === "true" || lower === "false" ? lower : undefined;
+  }
+  if (parameter.type === "integer") {
+    const text = raw.trim();
+    return integerText.test(text) && Number.isSafeInteger(Number(text)) ? String(Number(text)) : undefined;
+  }
+  if (parameter.type === "number") {
+    const text = raw.trim();
+    return numberText.test(text) && Number.isFinite(Number(text)) ? text : undefined;
+  }
+  return canonicalEnum(raw, parameter.enum);
+}
+
+function typeError(parameter: QueryParameterSpec): FieldFailure {
+  const article = parameter.type === "integer" ? "an" : "a";
+  return { field: parameter.name, code: "Type", message: `${parameter.name} must be ${article} ${parameter.type}${parameter.array ? " list" : ""}` };
+}
+
 export interface BoundQuery {
   readonly query: string;
   readonly errors: FieldFailure[];
@@ -236,15 +266,17 @@ export function bindQuery(rawQuery: string, parameters: readonly QueryParameterS
       continue;
     }
     const list = values.get(parameter) ?? [];
-    if (parameter.array) {
-      for (const item of splitList(value, parameter.commaSeparated)) list.push(canonicalEnum(item, parameter.enum));
-    } else {
-      if (list.length > 0) {
-        errors.push({ field: parameter.name, code: "Repeated", message: `Query parameter '${parameter.name}' is given more than once` });
-        continue;
-      }
-      list.push(parameter.boolean ? value.toLowerCase() : canonicalEnum(value, parameter.enum));
+    if (!parameter.array && list.length > 0) {
+      errors.push({ field: parameter.name, code: "Repeated", message: `Query parameter '${parameter.name}' is given more than once` });
+      continue;
     }
+    const raw = parameter.array ? splitList(value, parameter.commaSeparated) : [value];
+    const canonical = raw.map((item) => canonicalValue(item, parameter));
+    if (canonical.some((item) => item === undefined)) {
+      if (!errors.some((e) => e.field === parameter.name)) errors.push(typeError(parameter));
+      continue;
+    }
+    list.push(...(canonical as string[]));
     values.set(parameter, list);
   }
   const parts: string[] = [];
@@ -268,7 +300,7 @@ function queryBinder(operation: OperationSpec, maxPairs: number): RequestHandler
     const originalAt = req.originalUrl.indexOf("?");
     const originalPath = originalAt === -1 ? req.originalUrl : req.originalUrl.slice(0, originalAt);
     bound[originalUrlKey] = req.originalUrl;
-    bound[unknownParametersKey] = errors;
+    bound[bindingErrorsKey] = errors;
     req.url = query ? `${path}?${query}` : path;
     // The validator re-reads the raw query from originalUrl; it must see the canonical one.
     req.originalUrl = query ? `${originalPath}?${query}` : originalPath;
@@ -505,8 +537,8 @@ function toFailure(error: unknown, req: Request, exposeErrors: boolean): { failu
       message: `${fieldName(e.path)} ${e.message ?? "is invalid"}`.replace(/^(\S+) Unknown/, "Unknown"),
     };
   });
-  const unknown = (req as BoundRequest)[unknownParametersKey] ?? [];
-  const merged = [...unknown, ...fields.filter((f) => !unknown.some((u) => u.field === f.field))];
+  const bindingErrors = (req as BoundRequest)[bindingErrorsKey] ?? [];
+  const merged = [...bindingErrors, ...fields.filter((f) => !bindingErrors.some((u) => u.field === f.field))];
   if (merged.length > 0 && status === 400) return { failure: badRequest(merged).failure, headers: {} };
   // body-parser errors (bad JSON, too large) carry an `expose`d message meant for clients.
   const message = err.expose && err.message ? err.message : err.message ?? "Bad Request";
@@ -549,8 +581,8 @@ function invoke(operation: OperationSpec, handler: AnyHandler, spec: ApiSpec, op
   return async (req, res, next) => {
     try {
       const caller = (req as Request & { caller?: unknown }).caller;
-      const unknown = (req as BoundRequest)[unknownParametersKey] ?? [];
-      if (unknown.length > 0) throw badRequest(unknown);
+      const bindingErrors = (req as BoundRequest)[bindingErrorsKey] ?? [];
+      if (bindingErrors.length > 0) throw badRequest(bindingErrors);
       const accept = negotiate(req, operation, offered);
       const result = await handler({
         query: req.query as Record<string, unknown>,

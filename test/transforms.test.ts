@@ -53,7 +53,9 @@ describe("bindQuery", () => {
     { name: "tagIds", array: true, commaSeparated: true },
     { name: "tags", array: true, commaSeparated: false },
     { name: "sortOrder", array: false, commaSeparated: false, enum: ["Ascend", "Descend"] },
-    { name: "all", array: false, commaSeparated: false, boolean: true },
+    { name: "all", array: false, commaSeparated: false, type: "boolean" },
+    { name: "page", array: false, commaSeparated: false, type: "integer" },
+    { name: "ratios", array: true, commaSeparated: true, type: "number" },
     { name: "nameFilter", array: false, commaSeparated: false },
   ];
   const bind = (raw: string) => bindQuery(raw, params);
@@ -76,6 +78,16 @@ describe("bindQuery", () => {
         { field: "sortOrder", code: "Repeated", message: "Query parameter 'sortOrder' is given more than once" },
       ],
     });
+  });
+
+  it("checks the text of numbers and booleans before the validator coerces it", () => {
+    expect(bind("page= 12 &ratios=1.5,-2e3,.5&all=FALSE")).toEqual({ query: "page=12&ratios=1.5,-2e3,.5&all=false", errors: [] });
+    for (const bad of ["page=0x10", "page=1e309", "page=2.5", "page=99999999999999999999", "page=abc", "ratios=1,NaN", "ratios=Infinity", "all=yes"]) {
+      const { errors } = bind(bad);
+      expect(errors, bad).toHaveLength(1);
+      expect(errors[0]!.code, bad).toBe("Type");
+    }
+    expect(bind("page=abc").errors[0]!.message).toBe("page must be an integer");
   });
 
   it("refuses a flood of pairs before doing any work on them", () => {

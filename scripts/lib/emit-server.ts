@@ -115,7 +115,7 @@ function emitSecuritySchemes(doc: OpenApiDocument, ops: OperationModel[]): strin
 function emitQuerySpec(parameter: ParameterModel): string {
   const fields = [`name: ${literal(parameter.name)}`, `array: ${parameter.kind === "array"}`, `commaSeparated: ${parameter.kind === "array" && !parameter.explode}`];
   if (parameter.enumValues) fields.push(`enum: [${parameter.enumValues.map(literal).join(", ")}]`);
-  if (parameter.kind === "boolean") fields.push("boolean: true");
+  if (parameter.valueType === "integer" || parameter.valueType === "number" || parameter.valueType === "boolean") fields.push(`type: ${literal(parameter.valueType)}`);
   return `{ ${fields.join(", ")} }`;
 }
 

@@ -23,6 +23,8 @@ export interface ParameterModel {
   style: string;
   explode: boolean;
   kind: "array" | "object" | "boolean" | "scalar";
+  /** The JSON type of the value, or of each item of an array. */
+  valueType: "string" | "integer" | "number" | "boolean" | "object" | "unknown";
   /** Enum values of the value (or of each item), as strings, for case-insensitive binding. */
   enumValues?: string[];
   hasDefault: boolean;
@@ -84,6 +86,8 @@ export function toParameterModel(doc: OpenApiDocument, node: ParameterObject): P
   const style = parameter.style ?? defaultStyle(parameter.in);
   const kind = type === "array" ? "array" : type === "object" ? "object" : type === "boolean" ? "boolean" : "scalar";
   const values = kind === "array" ? enumValues(doc, schema?.items) : enumValues(doc, schema);
+  const valueSchema = kind === "array" && schema?.items ? resolve(doc, schema.items) : schema ? resolve(doc, schema) : undefined;
+  const valueType = primaryType(valueSchema);
   return {
     name: parameter.name,
     in: parameter.in,
@@ -91,6 +95,7 @@ export function toParameterModel(doc: OpenApiDocument, node: ParameterObject): P
     style,
     explode: parameter.explode ?? style === "form",
     kind,
+    valueType: valueType === "string" || valueType === "integer" || valueType === "number" || valueType === "boolean" || valueType === "object" ? valueType : "unknown",
     ...(values ? { enumValues: values } : {}),
     hasDefault: schema !== undefined && resolve(doc, schema).default !== undefined,
   };
