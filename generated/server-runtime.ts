@@ -20,6 +20,8 @@ export interface QueryParameterSpec {
   readonly enum?: readonly string[];
   /** The value's (or each item's) type where its text must be checked before coercion. */
   readonly type?: "integer" | "number" | "boolean";
+  /** The schema's default, applied when the parameter is absent. */
+  readonly default?: unknown;
 }
 
 export type SecuritySchemeSpec =
@@ -165,10 +167,12 @@ type AnyHandler = (input: HandlerInput) => Promise<HandlerResult> | HandlerResul
 
 const originalUrlKey = Symbol("lenient-binding.originalUrl");
 const bindingErrorsKey = Symbol("lenient-binding.errors");
+const boundValuesKey = Symbol("lenient-binding.values");
 
 interface BoundRequest extends Request {
   [originalUrlKey]?: string;
   [bindingErrorsKey]?: FieldFailure[];
+  [boundValuesKey]?: Record<string, unknown>;
 }
 
 class RouterError extends Error {
@@ -243,8 +247,17 @@ function typeError(parameter: QueryParameterSpec): FieldFailure {
 }
 
 export interface BoundQuery {
+  /** The canonical query string the validator checks. */
   readonly query: string;
+  /** The same values, typed and with defaults applied: what the handler receives. */
+  readonly values: Record<string, unknown>;
   readonly errors: FieldFailure[];
+}
+
+function typed(text: string, parameter: QueryParameterSpec): unknown {
+  if (parameter.type === "boolean") return text === "true";
+  if (parameter.type === "integer" || parameter.type === "number") return Number(text);
+  return text;
 }
 
 /** Binds a raw query string leniently; pure, so it is tested on its own. */
@@ -254,7 +267,7 @@ export function bindQuery(rawQuery: string, parameters: readonly QueryParameterS
   const errors: FieldFailure[] = [];
   const pairs = [...new URLSearchParams(rawQuery)];
   if (pairs.length > maxPairs) {
-    return { query: "", errors: [{ field: "query", code: "TooManyParameters", message: `At most ${maxPairs} query parameters are allowed` }] };
+    return { query: "", values: {}, errors: [{ field: "query", code: "TooManyParameters", message: `At most ${maxPairs} query parameters are allowed` }] };
   }
   for (const [name, value] of pairs) {
     if (value === "" || name === "") continue;
@@ -280,20 +293,26 @@ export function bindQuery(rawQuery: string, parameters: readonly QueryParameterS
     values.set(parameter, list);
   }
   const parts: string[] = [];
-  for (const [parameter, list] of values) {
-    if (list.length === 0) continue;
+  const result: Record<string, unknown> = {};
+  for (const parameter of parameters) {
+    const list = values.get(parameter);
+    if (!list || list.length === 0) {
+      if (parameter.default !== undefined) result[parameter.name] = parameter.default;
+      continue;
+    }
     const name = encodeStrict(parameter.name);
     if (parameter.array && parameter.commaSeparated) parts.push(`${name}=${list.map(encodeStrict).join(",")}`);
     else for (const value of list) parts.push(`${name}=${encodeStrict(value)}`);
+    result[parameter.name] = parameter.array ? list.map((v) => typed(v, parameter)) : typed(list[0]!, parameter);
   }
-  return { query: parts.join("&"), errors };
+  return { query: parts.join("&"), values: result, errors };
 }
 
 function queryBinder(operation: OperationSpec, maxPairs: number): RequestHandler {
   return (req, _res, next) => {
     const bound = req as BoundRequest;
     const at = req.url.indexOf("?");
-    const { query, errors } = bindQuery(at === -1 ? "" : req.url.slice(at + 1), operation.query, maxPairs);
+    const { query, values, errors } = bindQuery(at === -1 ? "" : req.url.slice(at + 1), operation.query, maxPairs);
     const tooMany = errors.find((e) => e.code === "TooManyParameters");
     if (tooMany) return next(badRequest([tooMany]));
     const path = at === -1 ? req.url : req.url.slice(0, at);
@@ -301,6 +320,7 @@ function queryBinder(operation: OperationSpec, maxPairs: number): RequestHandler
     const originalPath = originalAt === -1 ? req.originalUrl : req.originalUrl.slice(0, originalAt);
     bound[originalUrlKey] = req.originalUrl;
     bound[bindingErrorsKey] = errors;
+    bound[boundValuesKey] = values;
     req.url = query ? `${path}?${query}` : path;
     // The validator re-reads the raw query from originalUrl; it must see the canonical one.
     req.originalUrl = query ? `${originalPath}?${query}` : originalPath;
@@ -585,7 +605,9 @@ function invoke(operation: OperationSpec, handler: AnyHandler, spec: ApiSpec, op
       if (bindingErrors.length > 0) throw badRequest(bindingErrors);
       const accept = negotiate(req, operation, offered);
       const result = await handler({
-        query: req.query as Record<string, unknown>,
+        // The binder's typed values, not the validator's coercion: handlers get the same
+        // input whether request validation is on or off.
+        query: (req as BoundRequest)[boundValuesKey] ?? {},
         path: req.params as Record<string, unknown>,
         headers: Object.fromEntries(operation.headers.flatMap((name) => (req.get(name) === undefined ? [] : [[name, req.get(name)]]))),
         body: req.body,

@@ -229,3 +229,18 @@ describe("responses", () => {
     expect(json).toEqual({ items: [customer("c1"), customer("c2")], totalCount: 2, hasMorePages: false });
   });
 });
+
+describe("with validation off (the benchmark's baseline)", () => {
+  it("still hands the handler typed values with the spec's defaults", async () => {
+    const app = express();
+    app.use(createRouter(handlers, { errorBody, validateRequests: false, validateResponses: false, authenticate: () => users.admin }));
+    const bare = await listen(app);
+    try {
+      const response = await fetch(`${bare.baseUrl}/customers?Page=3&tagIds=[a,b]`, { headers: admin });
+      expect(response.status).toBe(200);
+      expect(lastInput?.query).toMatchObject({ page: 3, countPerPage: 25, all: false, tagIds: ["a", "b"] });
+    } finally {
+      await bare.close();
+    }
+  });
+});

@@ -54,14 +54,19 @@ describe("bindQuery", () => {
     { name: "tags", array: true, commaSeparated: false },
     { name: "sortOrder", array: false, commaSeparated: false, enum: ["Ascend", "Descend"] },
     { name: "all", array: false, commaSeparated: false, type: "boolean" },
-    { name: "page", array: false, commaSeparated: false, type: "integer" },
+    { name: "page", array: false, commaSeparated: false, type: "integer", default: 0 },
     { name: "ratios", array: true, commaSeparated: true, type: "number" },
     { name: "nameFilter", array: false, commaSeparated: false },
   ];
   const bind = (raw: string) => bindQuery(raw, params);
 
+  it("hands the handler typed values with defaults, lists as arrays", () => {
+    expect(bind("tagids=a,b&Page=3").values).toEqual({ tagIds: ["a", "b"], page: 3 });
+    expect(bind("").values).toEqual({ page: 0 });
+  });
+
   it("writes one canonical, strictly encoded query", () => {
-    expect(bind("TAGIDS=[a,b]&tagids=c&SortOrder=descend&ALL=TRUE")).toEqual({ query: "tagIds=a,b,c&sortOrder=Descend&all=true", errors: [] });
+    expect(bind("TAGIDS=[a,b]&tagids=c&SortOrder=descend&ALL=TRUE")).toMatchObject({ query: "tagIds=a,b,c&sortOrder=Descend&all=true", errors: [] });
     expect(bind("nameFilter=O'Brien%20(x)!*").query).toBe("nameFilter=O%27Brien%20%28x%29%21%2A");
   });
 
@@ -72,6 +77,7 @@ describe("bindQuery", () => {
   it("skips empty values and reports unknown and repeated names once each", () => {
     expect(bind("nameFilter=&tagIds=&x=1&X=2&sortOrder=Ascend&sortorder=Descend")).toEqual({
       query: "sortOrder=Ascend",
+      values: { sortOrder: "Ascend", page: 0 },
       errors: [
         { field: "x", code: "UnknownParameter", message: "Unknown query parameter 'x'" },
         { field: "X", code: "UnknownParameter", message: "Unknown query parameter 'X'" },
@@ -81,7 +87,11 @@ describe("bindQuery", () => {
   });
 
   it("checks the text of numbers and booleans before the validator coerces it", () => {
-    expect(bind("page= 12 &ratios=1.5,-2e3,.5&all=FALSE")).toEqual({ query: "page=12&ratios=1.5,-2e3,.5&all=false", errors: [] });
+    expect(bind("page= 12 &ratios=1.5,-2e3,.5&all=FALSE")).toEqual({
+      query: "all=false&page=12&ratios=1.5,-2e3,.5",
+      values: { all: false, page: 12, ratios: [1.5, -2000, 0.5] },
+      errors: [],
+    });
     for (const bad of ["page=0x10", "page=1e309", "page=2.5", "page=99999999999999999999", "page=abc", "ratios=1,NaN", "ratios=Infinity", "all=yes"]) {
       const { errors } = bind(bad);
       expect(errors, bad).toHaveLength(1);

@@ -116,6 +116,7 @@ function emitQuerySpec(parameter: ParameterModel): string {
   const fields = [`name: ${literal(parameter.name)}`, `array: ${parameter.kind === "array"}`, `commaSeparated: ${parameter.kind === "array" && !parameter.explode}`];
   if (parameter.enumValues) fields.push(`enum: [${parameter.enumValues.map(literal).join(", ")}]`);
   if (parameter.valueType === "integer" || parameter.valueType === "number" || parameter.valueType === "boolean") fields.push(`type: ${literal(parameter.valueType)}`);
+  if (parameter.defaultValue !== undefined) fields.push(`default: ${JSON.stringify(parameter.defaultValue)}`);
   return `{ ${fields.join(", ")} }`;
 }
 

@@ -28,6 +28,8 @@ export interface ParameterModel {
   /** Enum values of the value (or of each item), as strings, for case-insensitive binding. */
   enumValues?: string[];
   hasDefault: boolean;
+  /** The schema's default, applied by the router when the parameter is absent. */
+  defaultValue?: unknown;
 }
 
 /** A media type, and the component schema it names directly (for readable type names). */
@@ -88,6 +90,7 @@ export function toParameterModel(doc: OpenApiDocument, node: ParameterObject): P
   const values = kind === "array" ? enumValues(doc, schema?.items) : enumValues(doc, schema);
   const valueSchema = kind === "array" && schema?.items ? resolve(doc, schema.items) : schema ? resolve(doc, schema) : undefined;
   const valueType = primaryType(valueSchema);
+  const valueDefault = schema ? resolve(doc, schema).default : undefined;
   return {
     name: parameter.name,
     in: parameter.in,
@@ -97,7 +100,8 @@ export function toParameterModel(doc: OpenApiDocument, node: ParameterObject): P
     kind,
     valueType: valueType === "string" || valueType === "integer" || valueType === "number" || valueType === "boolean" || valueType === "object" ? valueType : "unknown",
     ...(values ? { enumValues: values } : {}),
-    hasDefault: schema !== undefined && resolve(doc, schema).default !== undefined,
+    hasDefault: valueDefault !== undefined,
+    ...(valueDefault !== undefined ? { defaultValue: valueDefault } : {}),
   };
 }
 

@@ -1,0 +1,84 @@
+// npm run docs: Redocly's HTML reference of the bundled spec, into .build/docs/index.html
+// (git-ignored: it is derived from generated/openapi.json and weighs a few MB).
+//
+// --inlineBundle embeds Redoc's script in the page. Without it the page loads
+// redoc.standalone.js from cdn.redocly.com when opened, and CI and our machines have no
+// internet, so the page would stay a static, non-interactive prerender.
+import { execFile } from "node:child_process";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = fileURLToPath(new URL("../", import.meta.url));
+const cli = path.join(root, "node_modules/@redocly/cli/bin/cli.js");
+
+/** Absolute, so the server and the tests find them whatever their working directory. */
+export const DOCS_HTML = path.join(root, ".build/docs/index.html");
+export const BUNDLED_SPEC = path.join(root, "generated/openapi.json");
+
+export interface DocsBuild {
+  built: boolean;
+  ms: number;
+}
+
+async function mtime(file: string): Promise<number | undefined> {
+  try {
+    return (await stat(file)).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Redocly's output without its boxed Node-version banner and blank lines. */
+function withoutBanner(text: string): string {
+  return text
+    .split("\n")
+    .filter((line) => !/[║╔╚]/.test(line) && line.trim() !== "")
+    .join("\n");
+}
+
+/** Always rebuilds. Throws with Redocly's message when it fails; the old page stays. */
+export async function buildDocs(): Promise<DocsBuild> {
+  const started = performance.now();
+  await mkdir(path.dirname(DOCS_HTML), { recursive: true });
+  // Written beside the target and renamed, so the server never sends a half-written page
+  // and two builds racing (npm start and a test) cannot interleave.
+  const partial = `${DOCS_HTML}.${process.pid}.partial.html`;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        [cli, "build-docs", path.relative(root, BUNDLED_SPEC), "--output", partial, "--inlineBundle", "--title", "Evo Voice customers API"],
+        { cwd: root, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true" } },
+        (error, stdout, stderr) => {
+          if (error) reject(new Error(`redocly build-docs failed:\n${withoutBanner(stderr || stdout) || error.message}`));
+          else resolve();
+        },
+      );
+    });
+    await rename(partial, DOCS_HTML);
+  } finally {
+    await rm(partial, { force: true });
+  }
+  return { built: true, ms: performance.now() - started };
+}
+
+/** Like make: rebuilds only when the page is missing or older than the bundled spec. */
+export async function buildDocsIfStale(): Promise<DocsBuild> {
+  const started = performance.now();
+  const [html, spec] = await Promise.all([mtime(DOCS_HTML), mtime(BUNDLED_SPEC)]);
+  if (spec === undefined) throw new Error(`${path.relative(root, BUNDLED_SPEC)} is missing: run npm run generate`);
+  if (html !== undefined && html >= spec) return { built: false, ms: performance.now() - started };
+  return buildDocs();
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    const { ms } = await buildDocs();
+    const { size } = await stat(DOCS_HTML);
+    console.log(`  docs     ${ms.toFixed(0).padStart(6)} ms  ${path.relative(process.cwd(), DOCS_HTML)} (${(size / 1024 / 1024).toFixed(1)} MiB)`);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  }
+}

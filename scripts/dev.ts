@@ -1,0 +1,211 @@
+// npm run dev: watch mode. A save under openapi/ (or to redocly.yaml) regenerates
+// generated/ in-process and, when that succeeds, restarts the server; a save under server/
+// only restarts it. A broken spec leaves the last good generated/ and the running server
+// in place, so the API keeps answering while the designer fixes the typo.
+import { spawn, type ChildProcess } from "node:child_process";
+import { watch, type FSWatcher } from "node:fs";
+import { utimes } from "node:fs/promises";
+import path from "node:path";
+import { generate, writeOutputs } from "./lib/pipeline.js";
+import { SpecError } from "./lib/redocly.js";
+
+const specPath = "openapi/openapi.yaml";
+const outDir = "generated";
+const serverEntry = "server/main.ts";
+// Editors write a file in several steps (truncate, write, rename); one save, one run.
+const debounceMs = 100;
+// main.ts force-exits after 10 s of draining; past that the child is stuck.
+const stopTimeoutMs = 12_000;
+// Both lines are printed by main.ts once it listens: pino's (hidden when LOG_LEVEL is above
+// info) and the banner (always written).
+const listeningLine = /"msg":"listening"|Customers API\s+http/;
+// Swap files, backups and vim's write probe are not saves.
+const ignoredFile = /(^|[/\\])(\.[^/\\]*|[^/\\]*~|4913)$|\.sw[px]$/;
+
+interface Batch {
+  regenerate: boolean;
+  restart: boolean;
+  /** performance.now() of the first event of the batch: "serving in" counts from here. */
+  since: number;
+  files: Set<string>;
+}
+
+interface Server {
+  process: ChildProcess;
+  exited: Promise<void>;
+}
+
+let pending: Batch | undefined;
+let debounce: NodeJS.Timeout | undefined;
+let busy = false;
+let closing = false;
+let server: Server | undefined;
+const watchers: FSWatcher[] = [];
+
+function say(line: string): void {
+  console.log(`[dev] ${line}`);
+}
+
+function ms(since: number): string {
+  return `${Math.round(performance.now() - since)} ms`;
+}
+
+function schedule(change: Partial<Batch>, file?: string): void {
+  pending ??= { regenerate: false, restart: false, since: performance.now(), files: new Set() };
+  pending.regenerate ||= change.regenerate ?? false;
+  pending.restart ||= change.restart ?? false;
+  if (file) pending.files.add(file);
+  clearTimeout(debounce);
+  debounce = setTimeout(() => {
+    debounce = undefined;
+    void drain();
+  }, debounceMs);
+}
+
+/** One run at a time; whatever arrived meanwhile is run once more afterwards. */
+async function drain(): Promise<void> {
+  if (busy) return;
+  busy = true;
+  try {
+    while (pending && !debounce && !closing) {
+      const batch = pending;
+      pending = undefined;
+      await handle(batch);
+    }
+  } finally {
+    busy = false;
+  }
+}
+
+async function handle(batch: Batch): Promise<void> {
+  if (batch.files.size > 0) say(`changed: ${[...batch.files].join(", ")}`);
+  let restart = batch.restart;
+  if (batch.regenerate && (await regenerate()) === "changed") restart = true;
+  if (!restart || closing) return;
+  if (pending?.regenerate) {
+    // Another spec save is already queued: restart once, after that generation.
+    pending.restart = true;
+    pending.since = Math.min(pending.since, batch.since);
+    return;
+  }
+  await restartServer(batch.since);
+}
+
+type GenerateResult = "changed" | "unchanged" | "broken";
+
+async function regenerate(): Promise<GenerateResult> {
+  const started = performance.now();
+  try {
+    const outputs = await generate({ specPath, outDir, lint: true, onProblem: (line) => console.error(line) });
+    const written = await writeOutputs(outDir, outputs);
+    await markUpToDate();
+    say(`generated in ${ms(started)}: ${written.length > 0 ? `wrote ${written.join(", ")}` : `${outDir}/ already up to date`}`);
+    return written.length > 0 ? "changed" : "unchanged";
+  } catch (error) {
+    // Anything the generator throws is the spec's fault from here; dev must survive it.
+    console.error(error instanceof SpecError ? error.message : error);
+    say(`the spec is broken; ${outDir}/ and the running server were left as they were`);
+    return "broken";
+  }
+}
+
+/**
+ * main.ts regenerates when a spec file is newer than generated/openapi.json. writeOutputs
+ * leaves unchanged files alone, so after a save that changes no output (a comment) the
+ * bundle looks stale and every restart would lint and bundle again for nothing.
+ */
+async function markUpToDate(): Promise<void> {
+  const now = new Date();
+  await utimes(path.join(outDir, "openapi.json"), now, now);
+}
+
+async function restartServer(since: number): Promise<void> {
+  await stopServer();
+  if (closing) return;
+  if (await startServer()) say(`serving in ${ms(since)}`);
+  else say("the server did not start (its output is above); save a file to retry");
+}
+
+function startServer(): Promise<boolean> {
+  // tsx as a loader rather than its CLI: one process, and SIGTERM reaches main.ts directly.
+  const child = spawn(process.execPath, ["--import", "tsx", serverEntry], { stdio: ["ignore", "pipe", "pipe"], env: process.env });
+  // A child that failed to spawn emits "error" and never "exit".
+  const exited = new Promise<void>((resolve) => {
+    child.once("exit", () => resolve());
+    child.once("error", () => resolve());
+  });
+  server = { process: child, exited };
+  child.stderr.pipe(process.stderr);
+  return new Promise((resolve) => {
+    forwardLines(child, (line) => {
+      if (listeningLine.test(line)) resolve(true);
+    });
+    child.once("error", (error) => {
+      console.error(error);
+      resolve(false);
+    });
+    child.once("exit", (code, signal) => {
+      if (server?.process === child) server = undefined;
+      if (!closing) say(`server exited (${signal ?? `code ${code}`})`);
+      resolve(false);
+    });
+  });
+}
+
+/** Copies the child's stdout through, line by line, so the listening line can be spotted. */
+function forwardLines(child: ChildProcess, onLine: (line: string) => void): void {
+  let partial = "";
+  child.stdout!.setEncoding("utf8");
+  child.stdout!.on("data", (chunk: string) => {
+    process.stdout.write(chunk);
+    const lines = (partial + chunk).split("\n");
+    partial = lines.pop()!;
+    lines.forEach(onLine);
+  });
+}
+
+async function stopServer(): Promise<void> {
+  const current = server;
+  if (!current) return;
+  server = undefined;
+  current.process.kill("SIGTERM");
+  const timer = setTimeout(() => current.process.kill("SIGKILL"), stopTimeoutMs);
+  await current.exited;
+  clearTimeout(timer);
+}
+
+function watchTree(dir: string, change: Partial<Batch>): void {
+  const watcher = watch(dir, { recursive: true }, (_event, file) => {
+    if (file && ignoredFile.test(file)) return;
+    schedule(change, file ? path.join(dir, file) : dir);
+  });
+  watchers.push(watcher);
+}
+
+/** The directory, not the file: editors that save by renaming would orphan a file watch. */
+function watchRootFile(name: string, change: Partial<Batch>): void {
+  const watcher = watch(".", (_event, file) => {
+    if (file === name) schedule(change, name);
+  });
+  watchers.push(watcher);
+}
+
+async function shutdown(signal: string): Promise<void> {
+  if (closing) return;
+  closing = true;
+  say(`${signal}: stopping`);
+  clearTimeout(debounce);
+  for (const watcher of watchers) watcher.close();
+  await stopServer();
+  process.exit(0);
+}
+
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
+watchTree("openapi", { regenerate: true });
+watchRootFile("redocly.yaml", { regenerate: true });
+watchTree("server", { restart: true });
+say(`watching openapi/, redocly.yaml and server/ (Ctrl-C to stop)`);
+// First run: lint and generate (so problems show up now), then start the server.
+schedule({ regenerate: true, restart: true });
