@@ -57,12 +57,11 @@ function parseAs(contentType: string, as: "text" | "stream" | undefined): ParseA
 export function createApiClient(options: ClientOptions): ApiClient {
   const send = createTransport(options);
   // The overloads above carry the types; the implementations share one loose signature.
-  /* eslint-disable @typescript-eslint/no-explicit-any */
   const client = {
-    listCustomers: (params: any, options: Options = {}) =>
-      send({ method: "GET", path: "/customers", params: { query: params }, styles: listCustomersStyles, accept: options.accept ?? "application/json", parseAs: parseAs(options.accept ?? "application/json", options.as), options }),
-    listCustomersCsv: (params: any, options: Options = {}) =>
-      send({ method: "GET", path: "/customers.csv", params: { query: params }, styles: listCustomersCsvStyles, accept: options.accept ?? "text/csv", parseAs: parseAs(options.accept ?? "text/csv", options.as), options }),
+    listCustomers: (query?: object, options: Options = {}) =>
+      send({ method: "GET", path: "/customers", params: { query }, styles: listCustomersStyles, accept: options.accept ?? "application/json", parseAs: parseAs(options.accept ?? "application/json", options.as), options }),
+    listCustomersCsv: (query?: object, options: Options = {}) =>
+      send({ method: "GET", path: "/customers.csv", params: { query }, styles: listCustomersCsvStyles, accept: options.accept ?? "text/csv", parseAs: parseAs(options.accept ?? "text/csv", options.as), options }),
   };
   return client as unknown as ApiClient;
 }

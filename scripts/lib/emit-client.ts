@@ -33,14 +33,24 @@ export function errorType(op: OperationModel, names: SchemaNames): string {
 }
 
 /** Only-query operations take the query itself; others take `{ path, query, headers, body }`. */
-function paramsShape(op: OperationModel, names: SchemaNames): { declaration: string; optional: boolean; build: string } | undefined {
+interface ParamsShape {
+  /** The first parameter as the public overloads declare it. */
+  declaration: string;
+  optional: boolean;
+  /** The same parameter in the one loosely typed implementation behind the overloads. */
+  loose: string;
+  /** How the implementation turns it into openapi-fetch's `params` (and `body`). */
+  build: string;
+}
+
+function paramsShape(op: OperationModel, names: SchemaNames): ParamsShape | undefined {
   const requiredIn = (location: ParameterModel["in"]) => op.parameters.some((p) => p.in === location && p.required);
   const path = parameterTypeName(op, "path");
   const query = parameterTypeName(op, "query");
   const headers = parameterTypeName(op, "header");
   if (!path && !headers && !op.requestBody) {
     if (!query) return undefined;
-    return { declaration: `query${requiredIn("query") ? "" : "?"}: ${query}`, optional: !requiredIn("query"), build: "params: { query: params }" };
+    return { declaration: `query${requiredIn("query") ? "" : "?"}: ${query}`, optional: !requiredIn("query"), loose: "query?: object", build: "params: { query }" };
   }
   const fields: string[] = [];
   if (path) fields.push(`path: ${path}`);
@@ -54,7 +64,8 @@ function paramsShape(op: OperationModel, names: SchemaNames): { declaration: str
   return {
     declaration: `input${optional ? "?" : ""}: { ${fields.join("; ")} }`,
     optional,
-    build: "params: { path: params?.path, query: params?.query, header: params?.headers }, body: params?.body",
+    loose: "input?: Input",
+    build: "params: { path: input?.path, query: input?.query, header: input?.headers }, body: input?.body",
   };
 }
 
@@ -113,7 +124,7 @@ function implementation(op: OperationModel): string {
   const params = paramsShape(op, new Map());
   const types = successContentTypes(op);
   const defaultType = types[0];
-  const args = params ? "params: any" : "";
+  const args = params ? params.loose : "";
   const fields = [
     `method: ${literal(op.method.toUpperCase())}`,
     `path: ${literal(op.path)}`,
@@ -146,6 +157,7 @@ export function emitClient(ops: OperationModel[], names: SchemaNames, header: st
     ops.filter(hasQuery).map(stylesConst).join("\n"),
     "",
     "type Options = CallOptions & { accept?: string; as?: \"text\" | \"stream\"; contentType?: string };",
+    ...(ops.some((op) => paramsShape(op, names)?.loose.startsWith("input")) ? ["type Input = { path?: object; query?: object; headers?: object; body?: unknown };"] : []),
     "",
     "function parseAs(contentType: string, as: \"text\" | \"stream\" | undefined): ParseAs {",
     "  const type = contentType.split(\";\")[0]?.trim() ?? \"\";",
@@ -156,7 +168,6 @@ export function emitClient(ops: OperationModel[], names: SchemaNames, header: st
     "export function createApiClient(options: ClientOptions): ApiClient {",
     "  const send = createTransport(options);",
     "  // The overloads above carry the types; the implementations share one loose signature.",
-    "  /* eslint-disable @typescript-eslint/no-explicit-any */",
     "  const client = {",
     ops.map(implementation).join("\n"),
     "  };",
