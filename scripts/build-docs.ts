@@ -1,11 +1,15 @@
 // npm run docs: Redocly's HTML reference of the bundled spec, into .build/docs/index.html
 // (git-ignored: it is derived from generated/openapi.json and weighs a few MB).
 //
-// --inlineBundle embeds Redoc's script in the page. Without it the page loads
-// redoc.standalone.js from cdn.redocly.com when opened, and CI and our machines have no
-// internet, so the page would stay a static, non-interactive prerender.
+// The page must work with no internet (CI and our machines have none):
+// - --inlineBundle embeds Redoc's script; without it the page loads redoc.standalone.js
+//   from cdn.redocly.com when opened, and offline stays a static, non-interactive prerender.
+// - Even inlined, Redoc 3 shows an "API docs by Redocly" logo fetched from cdn.redoc.ly,
+//   with no option to turn it off. A Content-Security-Policy in the page keeps the browser
+//   on the page's own origin, so that logo (and anything a later Redoc adds) is never
+//   requested; Redoc hides the image when it fails to load.
 import { execFile } from "node:child_process";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -15,6 +19,27 @@ const cli = path.join(root, "node_modules/@redocly/cli/bin/cli.js");
 /** Absolute, so the server and the tests find them whatever their working directory. */
 export const DOCS_HTML = path.join(root, ".build/docs/index.html");
 export const BUNDLED_SPEC = path.join(root, "generated/openapi.json");
+
+// 'unsafe-inline': Redoc's script, its styles and the spec are all inline in the page.
+// blob: is for the workers Redoc builds from inline code (search) and for the spec its
+// download button hands over. Everything else may come only from the page's own origin.
+const contentSecurityPolicy = [
+  "default-src 'self'",
+  "script-src 'self' 'unsafe-inline' blob:",
+  "worker-src 'self' blob:",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+].join("; ");
+
+/** The page as Redocly wrote it, with the policy as the first thing in <head>. */
+export function withContentSecurityPolicy(html: string): string {
+  const head = /<head(\s[^>]*)?>/i.exec(html);
+  if (!head) throw new Error("redocly build-docs wrote a page without <head>: cannot add the Content-Security-Policy");
+  const end = head.index + head[0].length;
+  return `${html.slice(0, end)}\n  <meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy}">${html.slice(end)}`;
+}
 
 export interface DocsBuild {
   built: boolean;
@@ -56,6 +81,7 @@ export async function buildDocs(): Promise<DocsBuild> {
         },
       );
     });
+    await writeFile(partial, withContentSecurityPolicy(await readFile(partial, "utf8")));
     await rename(partial, DOCS_HTML);
   } finally {
     await rm(partial, { force: true });

@@ -8,6 +8,7 @@ import { pinoHttp } from "pino-http";
 import { clientUrl, createRouter, errorHandler, notFoundHandler } from "../generated/server.js";
 import { createAuthenticate } from "./callers.js";
 import { CredentialVerifier } from "./credentials.js";
+import { docsRoutes } from "./docs-routes.js";
 import { errorBody } from "./error-body.js";
 import { listCustomersHandlers } from "./list-customers.js";
 import type { CustomerStore } from "./store.js";
@@ -50,6 +51,7 @@ export function createApp(options: AppOptions): Express {
   );
   const exposeErrors = options.development ?? false;
   const onError = (error: unknown, req: express.Request) => req.log.error({ err: error }, "request failed");
+  app.use(docsRoutes());
   app.use(
     createRouter(listCustomersHandlers(store), {
       authenticate: createAuthenticate(new CredentialVerifier(store)),

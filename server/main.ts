@@ -42,6 +42,13 @@ async function generateIfStale(): Promise<void> {
 
 async function main(): Promise<void> {
   await generateIfStale();
+  // The docs are a convenience: a failed build leaves /docs answering 503, the API up.
+  await import("../scripts/build-docs.js")
+    .then(({ buildDocsIfStale }) => buildDocsIfStale())
+    .then(
+      (docs) => logger.info({ rebuilt: docs.built, ms: Math.round(docs.ms) }, "docs ready at /docs"),
+      (error: unknown) => logger.error({ err: error }, "docs not built; /docs answers 503"),
+    );
   // Imported only now: they import generated/, which the step above may have rewritten.
   const { openStore } = await import("./store.js");
   const { seedDatabase } = await import("./seed.js");
@@ -65,6 +72,7 @@ async function main(): Promise<void> {
         "",
         `  Customers API  ${base}/customers`,
         `  CSV            ${base}/customers.csv`,
+        `  Docs           ${base}/docs   (spec: ${base}/openapi.json)`,
         `  Demo users (password "${DEMO_PASSWORD}") and their Bearer API keys:`,
         ...["sysadmin", "manager", "customer", "nobody"].map((user) => `    ${user.padEnd(9)} ${demoApiKey(user)}`),
         `  Try: curl -u sysadmin:${DEMO_PASSWORD} '${base}/customers?countPerPage=3'`,
