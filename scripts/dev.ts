@@ -16,9 +16,15 @@ const serverEntry = "server/main.ts";
 const debounceMs = 100;
 // main.ts force-exits after 10 s of draining; past that the child is stuck.
 const stopTimeoutMs = 12_000;
+// A start that hangs must not block the watch loop: after this, the next save restarts it.
+const startTimeoutMs = 60_000;
 // Both lines are printed by main.ts once it listens: pino's (hidden when LOG_LEVEL is above
 // info) and the banner (always written).
 const listeningLine = /"msg":"listening"|Customers API\s+http/;
+// What server/ imports that is slow to load and never edited here: express-openapi-validator
+// alone takes longer than main.ts's own start-up. A module missing from this list is only
+// loaded later, not wrongly.
+const warmModules = ["express", "express-openapi-validator", "better-sqlite3", "pino", "pino-http", "yaml"];
 // Swap files, backups and vim's write probe are not saves.
 const ignoredFile = /(^|[/\\])(\.[^/\\]*|[^/\\]*~|4913)$|\.sw[px]$/;
 
@@ -32,6 +38,10 @@ interface Batch {
 
 interface Server {
   process: ChildProcess;
+  /** Dependencies loaded; waiting for "go". */
+  ready: Promise<void>;
+  /** true once main.ts printed its listening line, false if the process exited first. */
+  listening: Promise<boolean>;
   exited: Promise<void>;
 }
 
@@ -40,6 +50,7 @@ let debounce: NodeJS.Timeout | undefined;
 let busy = false;
 let closing = false;
 let server: Server | undefined;
+let spare: Server | undefined;
 const watchers: FSWatcher[] = [];
 
 function say(line: string): void {
@@ -122,35 +133,84 @@ async function markUpToDate(): Promise<void> {
 async function restartServer(since: number): Promise<void> {
   await stopServer();
   if (closing) return;
-  if (await startServer()) say(`serving in ${ms(since)}`);
+  const started = await startServer();
+  if (!closing) spare ??= spawnServer();
+  if (started) say(`serving in ${ms(since)}`);
   else say("the server did not start (its output is above); save a file to retry");
 }
 
-function startServer(): Promise<boolean> {
-  // tsx as a loader rather than its CLI: one process, and SIGTERM reaches main.ts directly.
-  const child = spawn(process.execPath, ["--import", "tsx", serverEntry], { stdio: ["ignore", "pipe", "pipe"], env: process.env });
-  // A child that failed to spawn emits "error" and never "exit".
-  const exited = new Promise<void>((resolve) => {
-    child.once("exit", () => resolve());
-    child.once("error", () => resolve());
-  });
-  server = { process: child, exited };
-  child.stderr.pipe(process.stderr);
-  return new Promise((resolve) => {
-    forwardLines(child, (line) => {
-      if (listeningLine.test(line)) resolve(true);
-    });
-    child.once("error", (error) => {
-      console.error(error);
-      resolve(false);
-    });
-    child.once("exit", (code, signal) => {
-      if (server?.process === child) server = undefined;
-      if (!closing) say(`server exited (${signal ?? `code ${code}`})`);
-      resolve(false);
-    });
-  });
+async function startServer(): Promise<boolean> {
+  const next = spare ?? spawnServer();
+  spare = undefined;
+  server = next;
+  return withTimeout(launch(next), startTimeoutMs, () => say(`the server is not listening after ${startTimeoutMs / 1000} s`));
 }
+
+async function launch(next: Server): Promise<boolean> {
+  const ready = await Promise.race([next.ready.then(() => true), next.exited.then(() => false)]);
+  if (!ready || !next.process.connected) return false;
+  next.process.send("go");
+  return next.listening;
+}
+
+function withTimeout(promise: Promise<boolean>, timeoutMs: number, onTimeout: () => void): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => {
+      onTimeout();
+      resolve(false);
+    }, timeoutMs);
+  });
+  return Promise.race([promise, timedOut]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * A server process that loads tsx and the heavy dependencies, then waits for "go" before
+ * importing server/main.ts. Spawned ahead of time, a restart costs only main.ts's own
+ * start-up; server/ and generated/ are still imported fresh. main.ts is argv[1], as if run
+ * directly, and the process stops when dev's IPC channel goes, so dev dying leaves no server.
+ */
+function spawnServer(): Server {
+  const args = ["--import", "tsx", "--input-type=module", "-e", warmUpCode, serverEntry];
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe", "ipc"], env: process.env });
+  const self: Server = {
+    process: child,
+    ready: new Promise((resolve) => child.on("message", (message) => message === "ready" && resolve())),
+    // A child that failed to spawn emits "error" and never "exit".
+    exited: new Promise((resolve) => {
+      child.once("exit", () => resolve());
+      child.once("error", () => resolve());
+    }),
+    listening: new Promise((resolve) => {
+      forwardLines(child, (line) => listeningLine.test(line) && resolve(true));
+      child.once("exit", () => resolve(false));
+    }),
+  };
+  child.stderr!.pipe(process.stderr);
+  child.once("error", (error) => console.error(error));
+  child.once("exit", (code, signal) => onExit(self, code, signal));
+  return self;
+}
+
+function onExit(exited: Server, code: number | null, signal: NodeJS.Signals | null): void {
+  if (spare === exited) spare = undefined;
+  if (server !== exited) return;
+  server = undefined;
+  if (!closing) say(`server exited (${signal ?? `code ${code}`})`);
+}
+
+const warmUpCode = `
+const { pathToFileURL } = await import("node:url");
+await Promise.allSettled(${JSON.stringify(warmModules)}.map((name) => import(name)));
+process.once("disconnect", () => process.kill(process.pid, "SIGTERM"));
+process.once("message", () => {
+  import(pathToFileURL(process.argv[1]).href).catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+});
+process.send("ready");
+`;
 
 /** Copies the child's stdout through, line by line, so the listening line can be spotted. */
 function forwardLines(child: ChildProcess, onLine: (line: string) => void): void {
@@ -168,9 +228,13 @@ async function stopServer(): Promise<void> {
   const current = server;
   if (!current) return;
   server = undefined;
-  current.process.kill("SIGTERM");
-  const timer = setTimeout(() => current.process.kill("SIGKILL"), stopTimeoutMs);
-  await current.exited;
+  await stop(current);
+}
+
+async function stop(target: Server): Promise<void> {
+  target.process.kill("SIGTERM");
+  const timer = setTimeout(() => target.process.kill("SIGKILL"), stopTimeoutMs);
+  await target.exited;
   clearTimeout(timer);
 }
 
@@ -196,7 +260,9 @@ async function shutdown(signal: string): Promise<void> {
   say(`${signal}: stopping`);
   clearTimeout(debounce);
   for (const watcher of watchers) watcher.close();
-  await stopServer();
+  const spareServer = spare;
+  spare = undefined;
+  await Promise.all([stopServer(), spareServer && stop(spareServer)]);
   process.exit(0);
 }
 
@@ -207,5 +273,6 @@ watchTree("openapi", { regenerate: true });
 watchRootFile("redocly.yaml", { regenerate: true });
 watchTree("server", { restart: true });
 say(`watching openapi/, redocly.yaml and server/ (Ctrl-C to stop)`);
+spare = spawnServer();
 // First run: lint and generate (so problems show up now), then start the server.
 schedule({ regenerate: true, restart: true });
