@@ -42,13 +42,6 @@ async function generateIfStale(): Promise<void> {
 
 async function main(): Promise<void> {
   await generateIfStale();
-  // The docs are a convenience: a failed build leaves /docs answering 503, the API up.
-  await import("../scripts/build-docs.js")
-    .then(({ buildDocsIfStale }) => buildDocsIfStale())
-    .then(
-      (docs) => logger.info({ rebuilt: docs.built, ms: Math.round(docs.ms) }, "docs ready at /docs"),
-      (error: unknown) => logger.error({ err: error }, "docs not built; /docs answers 503"),
-    );
   // Imported only now: they import generated/, which the step above may have rewritten.
   const { openStore } = await import("./store.js");
   const { seedDatabase } = await import("./seed.js");
@@ -80,6 +73,15 @@ async function main(): Promise<void> {
       ].join("\n") + "\n",
     );
   });
+
+  // The docs are a convenience, built after the API is up so they never delay it (watch
+  // mode restarts on every spec save): until then /docs serves the previous build, or 503.
+  void import("../scripts/build-docs.js")
+    .then(({ buildDocsIfStale }) => buildDocsIfStale())
+    .then(
+      (docs) => logger.info({ rebuilt: docs.built, ms: Math.round(docs.ms) }, "docs ready at /docs"),
+      (error: unknown) => logger.error({ err: error }, "docs not built; /docs answers 503"),
+    );
 
   let stopping = false;
   const stop = (signal: string) => {
