@@ -118,7 +118,6 @@ async function bench(label: string, specPath: string, n: number, lint: boolean):
     const started = performance.now();
     outputs = await generate({
       specPath,
-      outDir,
       lint,
       onStep: (step, ms) => {
         samples.set(step, [...(samples.get(step) ?? []), ms]);

@@ -107,7 +107,7 @@ type GenerateResult = "changed" | "unchanged" | "broken";
 async function regenerate(): Promise<GenerateResult> {
   const started = performance.now();
   try {
-    const outputs = await generate({ specPath, outDir, lint: true, onProblem: (line) => console.error(line) });
+    const outputs = await generate({ specPath, lint: true, onProblem: (line) => console.error(line) });
     const written = await writeOutputs(outDir, outputs);
     await markUpToDate();
     say(`generated in ${ms(started)}: ${written.length > 0 ? `wrote ${written.join(", ")}` : `${outDir}/ already up to date`}`);

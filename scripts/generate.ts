@@ -33,7 +33,6 @@ const log = values.quiet ? () => {} : (line: string) => console.log(line);
 try {
   const outputs = await generate({
     specPath: values.spec,
-    outDir: values.out,
     lint: !values["no-lint"],
     onStep: (step, ms) => log(`  ${step.padEnd(8)} ${ms.toFixed(0).padStart(6)} ms`),
     onProblem: (line) => console.error(line),

@@ -31,7 +31,7 @@ async function generateIfStale(): Promise<void> {
   if (built >= Math.max(newestMtime("openapi"), statSync("redocly.yaml").mtimeMs)) return;
   const { generate, writeOutputs } = await import("../scripts/lib/pipeline.js");
   try {
-    const outputs = await generate({ specPath: "openapi/openapi.yaml", outDir: "generated", lint: true, onProblem: (line) => logger.warn(line) });
+    const outputs = await generate({ specPath: "openapi/openapi.yaml", lint: true, onProblem: (line) => logger.warn(line) });
     const written = await writeOutputs("generated", outputs);
     logger.info({ written }, "regenerated from openapi/");
   } catch (error) {

@@ -12,7 +12,6 @@ import { bundle, formatProblem, lint, SpecError } from "./redocly.js";
 
 export interface GenerateOptions {
   specPath: string;
-  outDir: string;
   lint: boolean;
   onStep?: (step: string, ms: number) => void;
   onProblem?: (line: string) => void;
@@ -49,7 +48,7 @@ async function runtimeFile(name: string, banner: string): Promise<string> {
 }
 
 export async function generate(options: GenerateOptions): Promise<Outputs> {
-  const { specPath, outDir, onStep } = options;
+  const { specPath, onStep } = options;
   // Relative to the project root (where npm runs scripts), so the header is the same on every machine.
   const specFromOut = posix(path.relative(process.cwd(), path.resolve(specPath)));
   const banner = header(specFromOut);

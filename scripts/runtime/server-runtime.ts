@@ -595,7 +595,7 @@ export function errorHandler<TErrorBody>(options: Pick<RouterOptions<Caller, TEr
 // The router.
 // ---------------------------------------------------------------------------------------
 
-function invoke(operation: OperationSpec, handler: AnyHandler, spec: ApiSpec, options: RouterOptions<Caller, unknown>): RequestHandler {
+function invoke(operation: OperationSpec, handler: AnyHandler): RequestHandler {
   const offered = successContentTypes(operation);
   return async (req, res, next) => {
     try {
@@ -684,7 +684,7 @@ export function createOperationRouter<TCaller extends Caller, TErrorBody>(
   for (const operation of spec.operations) {
     const handler = table[operation.name];
     if (!handler) throw new Error(`No handler for operation ${operation.name}`);
-    router[operation.method](operation.expressPath, authorizer(operation, spec, opts), queryBinder(operation, maxPairs), bodyParsers, validators, invoke(operation, handler, spec, opts));
+    router[operation.method](operation.expressPath, authorizer(operation, spec, opts), queryBinder(operation, maxPairs), bodyParsers, validators, invoke(operation, handler));
   }
   const methodsByPath = new Map<string, HttpMethod[]>();
   for (const operation of spec.operations) {
