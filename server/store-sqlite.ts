@@ -10,14 +10,15 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import Database from "better-sqlite3";
-import type { AccountInfo, CustomerBreadcrumb, CustomerInfo, Tag } from "../generated/schema.js";
+import type { AccountInfo, CustomerInfo, Tag } from "../generated/schema.js";
+import { foldName, ftsPhrase, gramToken, nameGrams } from "./sqlite-names.js";
+import { bit, json, Reader, ROWS_BY_SEQ, toUser, type CustomerRow, type UserRow } from "./sqlite-rows.js";
 import { BULK_INDEXES, BULK_TRIGGERS, DERIVED_TRIGGERS, FTS_TRIGGERS, MIGRATIONS, TAG_ACCOUNTS_FILL, TAG_PAIRS_FILL } from "./sqlite-schema.js";
 import type {
-  CustomerQuery, CustomerStore, NewCustomer, Page, PageRequest, Role, SortField, StoredUser,
+  CustomerQuery, CustomerStore, NewCustomer, Page, PageRequest, SortField, StoredUser,
 } from "./store.js";
 
 type Db = Database.Database;
-type Statement = Database.Statement<unknown[], unknown>;
 
 /**
  * Each sortable field: its column, and the index that holds it in order with `id`, the
@@ -42,37 +43,7 @@ const SORTS = {
 
 export const SORT_FIELDS = Object.keys(SORTS) as SortField[];
 
-/**
- * The case-folded name that sorting and the name filter compare. JavaScript folds all of
- * Unicode (SQLite only ASCII); NFC makes a decomposed "é" equal a composed one.
- */
-export function foldName(s: string): string {
-  return s.normalize("NFC").toLowerCase();
-}
-
 const STREAM_BATCH = 500;
-const STATEMENT_CACHE_SIZE = 200;
-
-/** A page's rows, in the order of the seqs bound as a JSON array. */
-const ROWS_BY_SEQ = `SELECT c.seq, c.id, c.account_id, c.parent_id, c.name, c.reference_id, c.is_staging,
-  c.override_billing_settings, c.override_app_settings, c.date_created, c.date_last_modified,
-  c.created_by, c.last_modified_by, d.data, d.schedule, d.integration_data, d.billing_settings,
-  d.app_settings, c.account_name
-  FROM json_each(?) j CROSS JOIN customers c LEFT JOIN customer_documents d ON d.seq = c.seq
-  WHERE c.seq = j.value ORDER BY j.key`;
-
-interface CustomerRow {
-  seq: number; id: string; account_id: string; parent_id: string | null; name: string;
-  reference_id: string | null; is_staging: number | null; override_billing_settings: number | null;
-  override_app_settings: number | null; date_created: string | null; date_last_modified: string | null;
-  created_by: string | null; last_modified_by: string | null; data: string | null; schedule: string | null;
-  integration_data: string | null; billing_settings: string | null; app_settings: string | null;
-  account_name: string | null;
-}
-
-interface UserRow {
-  username: string; password_hash: string; roles: string; account_ids: string; customer_id: string | null;
-}
 
 /**
  * How a page is found, chosen per query by how many rows the filters match:
@@ -700,51 +671,6 @@ function migrate(db: Db): void {
   }).immediate();
 }
 
-/** Cached prepared statements and row mapping for one connection. */
-class Reader {
-  private readonly cache = new Map<string, Statement>();
-
-  constructor(private readonly db: Db) {}
-
-  stmt(sql: string): Statement {
-    let s = this.cache.get(sql);
-    if (s) {
-      this.cache.delete(sql); // re-insert: the Map's order is the LRU order
-    } else {
-      s = this.db.prepare(sql);
-      if (this.cache.size >= STATEMENT_CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
-    }
-    this.cache.set(sql, s);
-    return s;
-  }
-
-  rows(sql: string, params: unknown[]): CustomerRow[] {
-    return this.stmt(sql).raw(false).all(params) as CustomerRow[];
-  }
-
-  /** Adds tags and breadcrumbs with one query each for the whole batch. */
-  toCustomers(rows: CustomerRow[]): CustomerInfo[] {
-    if (rows.length === 0) return [];
-    const seqs = JSON.stringify(rows.map((r) => r.seq));
-    const tags = new Map<number, Tag[]>();
-    // CROSS JOIN pins the join order: drive from the batch, never from the big tables.
-    for (const t of this.stmt(`SELECT ct.customer_seq AS seq, t.id, t.name, t.color
-        FROM json_each(?) j CROSS JOIN customer_tags ct CROSS JOIN tags t
-        WHERE ct.customer_seq = j.value AND t.seq = ct.tag_seq
-        ORDER BY ct.customer_seq, t.name, t.id`).raw(false).all(seqs) as ({ seq: number } & Record<"id" | "name" | "color", string | null>)[]) {
-      push(tags, t.seq, omitNulls({ id: t.id, name: t.name, color: t.color }) as Tag);
-    }
-    const crumbs = new Map<number, CustomerBreadcrumb[]>();
-    for (const b of this.stmt(`SELECT ca.customer_seq AS seq, p.id, p.name
-        FROM json_each(?) j CROSS JOIN customer_ancestors ca CROSS JOIN customers p
-        WHERE ca.customer_seq = j.value AND ca.depth >= 1 AND p.seq = ca.ancestor_seq
-        ORDER BY ca.customer_seq, ca.depth DESC`).raw(false).all(seqs) as { seq: number; id: string; name: string }[]) {
-      push(crumbs, b.seq, { id: b.id, name: b.name });
-    }
-    return rows.map((r) => toCustomer(r, tags.get(r.seq) ?? [], crumbs.get(r.seq) ?? []));
-  }
-}
-
 function orderBy(q: CustomerQuery, key: string = SORTS[q.sortField][0], id = "c.id"): string {
   const dir = q.sortOrder === "Descend" ? "DESC" : "ASC";
   // `id` last makes the order total, so pages never overlap or skip.
@@ -812,86 +738,4 @@ function candidatesQuery(r: Resolved, driver: Term): Sql {
   };
 }
 
-/**
- * An FTS5 phrase query for a substring of 3+ code points: the needle as one FTS5 string
- * (a `"` doubled, so nothing in the filter is syntax). The trigram tokenizer turns it into
- * its consecutive trigrams, and detail=full matches them only at consecutive positions:
- * exactly the names that contain the needle.
- */
-export function ftsPhrase(needle: string): string | undefined {
-  if ([...needle].length < 3) return undefined; // code points: the trigram tokenizer counts those
-  return `"${needle.replaceAll('"', '""')}"`;
-}
-
-const hex = (ch: string) => ch.codePointAt(0)!.toString(16);
-
-/** The customers_grams tokens of a folded name: each distinct code point and adjacent pair. */
-export function nameGrams(fold: string): string {
-  const chars = [...fold];
-  const grams = new Set<string>();
-  for (let i = 0; i < chars.length; i++) {
-    grams.add(`u${hex(chars[i]!)}`);
-    if (i + 1 < chars.length) grams.add(`b${hex(chars[i]!)}x${hex(chars[i + 1]!)}`);
-  }
-  return [...grams].join(" ");
-}
-
-/** The customers_grams token of a 1–2 code point needle. */
-export function gramToken(needle: string): string {
-  const chars = [...needle];
-  return chars.length === 1 ? `u${hex(chars[0]!)}` : `b${hex(chars[0]!)}x${hex(chars[1]!)}`;
-}
-
-/** Property order follows the service's sample body; nulls are left out as ServiceStack does. */
-function toCustomer(r: CustomerRow, tags: Tag[], breadcrumb: CustomerBreadcrumb[]): CustomerInfo {
-  return omitNulls({
-    accountId: r.account_id,
-    parentCustomerId: r.parent_id,
-    breadcrumb,
-    accountName: r.account_name,
-    isStaging: bool(r.is_staging),
-    name: r.name,
-    referenceId: r.reference_id,
-    data: parse(r.data),
-    tags,
-    schedule: parse(r.schedule),
-    integrationData: parse(r.integration_data),
-    overrideBillingSettings: bool(r.override_billing_settings),
-    billingSettings: parse(r.billing_settings),
-    overrideAppSettings: bool(r.override_app_settings),
-    appSettings: parse(r.app_settings),
-    id: r.id,
-    dateCreated: r.date_created,
-    dateLastModified: r.date_last_modified,
-    createdBy: r.created_by,
-    lastModifiedBy: r.last_modified_by,
-  }) as CustomerInfo;
-}
-
-function toUser(r: UserRow): StoredUser {
-  const user: StoredUser = {
-    username: r.username,
-    passwordHash: r.password_hash,
-    roles: JSON.parse(r.roles) as Role[],
-    accountIds: JSON.parse(r.account_ids) as string[],
-  };
-  if (r.customer_id !== null) user.customerId = r.customer_id;
-  return user;
-}
-
-function omitNulls<T extends Record<string, unknown>>(o: T): T {
-  for (const k of Object.keys(o)) if (o[k] === null || o[k] === undefined) delete o[k];
-  return o;
-}
-
-function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
-  const list = m.get(k);
-  if (list) list.push(v);
-  else m.set(k, [v]);
-}
-
 const nonEmpty = (a: string[] | undefined): a is string[] => a !== undefined && a.length > 0;
-const bit = (b: boolean | undefined): number | null => (b === undefined ? null : b ? 1 : 0);
-const bool = (n: number | null): boolean | null => (n === null ? null : n !== 0);
-const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
-const parse = (s: string | null): unknown => (s === null ? null : JSON.parse(s));

@@ -11,7 +11,8 @@ import { createApp } from "../server/app.js";
 import { demoData, DEMO_PASSWORD } from "../server/demo-data.js";
 import { seedDatabase } from "../server/seed.js";
 import { openStore, type CustomerStore } from "../server/store.js";
-import { foldName, SORT_FIELDS } from "../server/store-sqlite.js";
+import { foldName } from "../server/sqlite-names.js";
+import { SORT_FIELDS } from "../server/store-sqlite.js";
 import { basic, listen, type Running } from "./support/http.js";
 
 const CUSTOMERS = 400;

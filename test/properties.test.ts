@@ -15,7 +15,7 @@ import { createApp } from "../server/app.js";
 import { demoData, DEMO_PASSWORD } from "../server/demo-data.js";
 import { seedDatabase } from "../server/seed.js";
 import { openStore, type CustomerStore } from "../server/store.js";
-import { foldName } from "../server/store-sqlite.js";
+import { foldName } from "../server/sqlite-names.js";
 import { basic, listen, type Running } from "./support/http.js";
 import { schemaErrors } from "./support/spec-schemas.js";
 

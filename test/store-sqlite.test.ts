@@ -10,7 +10,8 @@ import { CredentialVerifier, createApiKey, hashApiKey } from "../server/credenti
 import { demoData, demoApiKey, DEMO_PASSWORD } from "../server/demo-data.js";
 import { seedDatabase } from "../server/seed.js";
 import { MIGRATIONS } from "../server/sqlite-schema.js";
-import { ftsPhrase, gramToken, nameGrams, SORT_FIELDS, SqliteCustomerStore, type PlannerOptions } from "../server/store-sqlite.js";
+import { ftsPhrase, gramToken, nameGrams } from "../server/sqlite-names.js";
+import { SORT_FIELDS, SqliteCustomerStore, type PlannerOptions } from "../server/store-sqlite.js";
 import { openStore, type CustomerQuery, type SortField } from "../server/store.js";
 
 const fold = (s: string) => s.normalize("NFC").toLowerCase();
