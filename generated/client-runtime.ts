@@ -76,7 +76,7 @@ export interface CallOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export type ParseAs = "json" | "text" | "stream";
+type ParseAs = "json" | "text" | "stream";
 
 export interface Call {
   readonly method: "GET" | "PUT" | "POST" | "DELETE" | "OPTIONS" | "HEAD" | "PATCH" | "TRACE";
@@ -86,7 +86,8 @@ export interface Call {
   readonly contentType?: string;
   readonly styles?: Readonly<Record<string, QueryStyle>>;
   readonly accept?: string;
-  readonly parseAs: ParseAs;
+  /** How a non-JSON body is returned; JSON is always parsed. */
+  readonly as?: "text" | "stream";
   readonly options?: CallOptions;
 }
 
@@ -98,11 +99,19 @@ export type Transport = <TData, TError>(call: Call) => Promise<ApiResult<TData, 
 type UntypedClient = Client<Record<string, Record<string, unknown>>>;
 type UntypedRequest = (method: string, path: string, init: Record<string, unknown>) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
 
+function isJson(contentType: string | undefined): boolean {
+  const type = contentType?.split(";")[0]?.trim().toLowerCase() ?? "";
+  return type === "application/json" || type.endsWith("+json");
+}
+
+function parseAs(accept: string | undefined, as: "text" | "stream" | undefined): ParseAs {
+  return isJson(accept) ? "json" : as ?? "text";
+}
+
 /** JSON bodies as JSON, form bodies as URL-encoded pairs, anything else as given. */
 function bodySerializer(contentType: string | undefined): (body: unknown) => unknown {
-  const type = contentType?.split(";")[0]?.trim().toLowerCase() ?? "application/json";
-  if (type === "application/json" || type.endsWith("+json")) return (body) => JSON.stringify(body);
-  if (type === "application/x-www-form-urlencoded") {
+  if (contentType === undefined || isJson(contentType)) return (body) => JSON.stringify(body);
+  if (contentType.split(";")[0]?.trim().toLowerCase() === "application/x-www-form-urlencoded") {
     return (body) => new URLSearchParams(Object.entries(body as Record<string, unknown>).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
   }
   return (body) => body;
@@ -135,7 +144,7 @@ export function createTransport(options: ClientOptions): Transport {
       body: call.body,
       headers,
       signal: call.options?.signal,
-      parseAs: call.parseAs,
+      parseAs: parseAs(call.accept, call.as),
       querySerializer: querySerializer(call.styles ?? {}),
       bodySerializer: bodySerializer(call.contentType),
     });

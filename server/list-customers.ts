@@ -6,20 +6,19 @@ import { streamJsonArray, type Handlers, type ListCustomersInput, type ListCusto
 import { scopeOf, type Caller } from "./callers.js";
 import { csvDisposition, customersCsv, customersCsvStream } from "./csv.js";
 import { errorResponse } from "./error-body.js";
-import type { CustomerQuery, CustomerStore } from "./store.js";
+import type { CustomerQuery, CustomerStore, Scope } from "./store.js";
 
 type Query = ListCustomersInput<Caller>["query"];
 
 /** A Manager may only name accounts it manages: naming another is 403, not an empty page. */
-function foreignAccounts(caller: Caller, query: Query): string[] {
-  const scope = scopeOf(caller);
+function foreignAccounts(scope: Scope, query: Query): string[] {
   if (scope.kind !== "accounts" || !query.accountIds) return [];
   return query.accountIds.filter((id) => !scope.accountIds.includes(id));
 }
 
-function toCustomerQuery(caller: Caller, query: Query): CustomerQuery {
+function toCustomerQuery(scope: Scope, query: Query): CustomerQuery {
   return {
-    scope: scopeOf(caller),
+    scope,
     ...(query.accountIds ? { accountIds: query.accountIds } : {}),
     ...(query.nameFilter ? { nameFilter: query.nameFilter } : {}),
     ...(query.parentCustomerIds ? { parentCustomerIds: query.parentCustomerIds, shallowParent: query.shallowParent } : {}),
@@ -77,15 +76,17 @@ async function json(store: CustomerStore, q: CustomerQuery, query: Query): Promi
 export function listCustomersHandlers(store: CustomerStore): Handlers<Caller> {
   return {
     async listCustomers({ query, caller, accept }) {
-      const foreign = foreignAccounts(caller, query);
+      const scope = scopeOf(caller);
+      const foreign = foreignAccounts(scope, query);
       if (foreign.length > 0) return forbiddenAccounts(foreign);
-      const q = toCustomerQuery(caller, query);
+      const q = toCustomerQuery(scope, query);
       return accept === "text/csv" ? csv(store, q, query) : json(store, q, query);
     },
     async listCustomersCsv({ query, caller }) {
-      const foreign = foreignAccounts(caller, query);
+      const scope = scopeOf(caller);
+      const foreign = foreignAccounts(scope, query);
       if (foreign.length > 0) return forbiddenAccounts(foreign);
-      return csv(store, toCustomerQuery(caller, query), query);
+      return csv(store, toCustomerQuery(scope, query), query);
     },
   };
 }

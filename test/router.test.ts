@@ -10,9 +10,9 @@ import {
   streamJsonArray,
   type Handlers,
   type ListCustomersInput,
-  type RouterFailure,
 } from "../generated/server.js";
-import type { CustomerInfo, ErrorResponse, ListCustomersResponse } from "../generated/schema.js";
+import type { CustomerInfo, ListCustomersResponse } from "../generated/schema.js";
+import { errorBody } from "../server/error-body.js";
 import { basic, listen, type Running } from "./support/http.js";
 
 interface TestCaller {
@@ -51,16 +51,6 @@ const handlers: Handlers<TestCaller> = {
     return { status: 200, body: "Id\r\nc1\r\n" };
   },
 };
-
-function errorBody(failure: RouterFailure): ErrorResponse {
-  return {
-    responseStatus: {
-      errorCode: failure.code,
-      message: failure.message,
-      errors: failure.errors.map((e) => ({ errorCode: e.code, fieldName: e.field, message: e.message })),
-    },
-  };
-}
 
 let server: Running;
 const admin = { authorization: basic("admin", "pw") };

@@ -44,7 +44,7 @@ describe("toParameterModel", () => {
   });
 
   it("reads 3.1 type arrays", () => {
-    expect(toParameterModel(doc, { name: "b", in: "query", schema: { type: ["boolean", "null"] } }).kind).toBe("boolean");
+    expect(toParameterModel(doc, { name: "b", in: "query", schema: { type: ["boolean", "null"] } }).valueType).toBe("boolean");
   });
 });
 

@@ -2,18 +2,8 @@
 // own serialization styles, overloads per response content type, and typed error bodies.
 import { isJsonMediaType } from "./document.js";
 import { literal, propertyKey } from "./names.js";
-import type { OperationModel, ParameterModel, ResponseModel } from "./operations.js";
-import { parameterTypeName, requestBodyType, responseBodyType, schemaImports, type SchemaNames } from "./type-refs.js";
-
-function union(members: string[]): string {
-  return members.length === 0 ? "never" : [...new Set(members)].join(" | ");
-}
-
-const isSuccess = (r: ResponseModel) => r.status.startsWith("2");
-
-function successContentTypes(op: OperationModel): string[] {
-  return [...new Set(op.responses.filter(isSuccess).flatMap((r) => r.contentTypes))];
-}
+import { isSuccess, successContentTypes, type OperationModel, type ParameterModel } from "./operations.js";
+import { docComment, parameterTypeName, requestBodyType, responseBodyType, schemaImports, union, type SchemaNames } from "./type-refs.js";
 
 /** The JSON body of every success response that offers `contentType`. */
 function dataType(op: OperationModel, contentType: string, names: SchemaNames): string {
@@ -105,12 +95,6 @@ export function overloads(op: OperationModel, names: SchemaNames): string[] {
   return signatures;
 }
 
-function describe(op: OperationModel): string {
-  const route = `${op.method.toUpperCase()} ${op.path}`;
-  const text = op.summary ? `${route}: ${op.summary}` : route;
-  return op.deprecated ? `/**\n   * ${text}\n   * @deprecated\n   */` : `/** ${text} */`;
-}
-
 function hasQuery(op: OperationModel): boolean {
   return op.parameters.some((p) => p.in === "query");
 }
@@ -132,19 +116,19 @@ function implementation(op: OperationModel): string {
     ...(op.requestBody?.contentTypes[0] ? [`contentType: options.contentType ?? ${literal(op.requestBody.contentTypes[0])}`] : []),
     ...(hasQuery(op) ? [`styles: ${op.name}Styles`] : []),
     ...(defaultType ? [`accept: options.accept ?? ${literal(defaultType)}`] : []),
-    `parseAs: parseAs(${defaultType ? `options.accept ?? ${literal(defaultType)}` : `""`}, options.as)`,
+    "as: options.as",
     "options",
   ];
   return `    ${op.name}: (${args ? `${args}, ` : ""}options: Options = {}) =>\n      send({ ${fields.join(", ")} }),`;
 }
 
 export function emitClient(ops: OperationModel[], names: SchemaNames, header: string): string {
-  const methods = ops.map((op) => `  ${describe(op)}\n${overloads(op, names).map((s) => `  ${s}`).join("\n")}`).join("\n");
+  const methods = ops.map((op) => `  ${docComment(op).replace(/\n/g, "\n  ")}\n${overloads(op, names).map((s) => `  ${s}`).join("\n")}`).join("\n");
   const schemaTypes = schemaImports(methods, ops, names);
   return [
     header,
     ...(schemaTypes.length > 0 ? [`import type { ${schemaTypes.join(", ")} } from "./schema.js";`] : []),
-    `import { createTransport, type ApiResult, type CallOptions, type ClientOptions, type ParseAs, type QueryStyle } from "./client-runtime.js";`,
+    `import { createTransport, type ApiResult, type CallOptions, type ClientOptions, type QueryStyle } from "./client-runtime.js";`,
     "",
     `export type { ApiResult, CallOptions, ClientAuth, ClientOptions } from "./client-runtime.js";`,
     "",
@@ -158,12 +142,6 @@ export function emitClient(ops: OperationModel[], names: SchemaNames, header: st
     "",
     "type Options = CallOptions & { accept?: string; as?: \"text\" | \"stream\"; contentType?: string };",
     ...(ops.some((op) => paramsShape(op, names)?.loose.startsWith("input")) ? ["type Input = { path?: object; query?: object; headers?: object; body?: unknown };"] : []),
-    "",
-    "function parseAs(contentType: string, as: \"text\" | \"stream\" | undefined): ParseAs {",
-    "  const type = contentType.split(\";\")[0]?.trim() ?? \"\";",
-    "  if (type === \"application/json\" || type.endsWith(\"+json\")) return \"json\";",
-    "  return as ?? \"text\";",
-    "}",
     "",
     "export function createApiClient(options: ClientOptions): ApiClient {",
     "  const send = createTransport(options);",

@@ -3,12 +3,8 @@
 // runtime router reads, and `createRouter`.
 import { isJsonMediaType, resolve, type OpenApiDocument, type SecuritySchemeObject } from "./document.js";
 import { literal, propertyKey } from "./names.js";
-import type { OperationModel, ParameterModel, ResponseModel } from "./operations.js";
-import { parameterTypeName, requestBodyType, responseBodyType, responseKey, schemaImports, type SchemaNames } from "./type-refs.js";
-
-function union(members: string[]): string {
-  return members.length === 0 ? "never" : members.join(" | ");
-}
+import { defaultedQueryParameters, successContentTypes, type OperationModel, type ParameterModel, type ResponseModel } from "./operations.js";
+import { docComment, parameterTypeName, requestBodyType, responseBodyType, responseKey, schemaImports, union, type SchemaNames } from "./type-refs.js";
 
 function statusType(status: string): string {
   return /^[1-5][0-9][0-9]$/.test(status) ? status : "number";
@@ -22,12 +18,8 @@ function authOptional(op: OperationModel): boolean {
   return op.security.some((requirement) => Object.keys(requirement).length === 0);
 }
 
-function successContentTypes(op: OperationModel): string[] {
-  return [...new Set(op.responses.filter((r) => r.status.startsWith("2")).flatMap((r) => r.contentTypes))];
-}
-
 function queryType(op: OperationModel, base: string): string {
-  const defaulted = op.parameters.filter((p) => p.in === "query" && p.hasDefault && !p.required).map((p) => literal(p.name));
+  const defaulted = defaultedQueryParameters(op).map((p) => literal(p.name));
   return defaulted.length > 0 ? `WithDefaults<${base}, ${defaulted.join(" | ")}>` : base;
 }
 
@@ -42,7 +34,7 @@ export function inputFields(op: OperationModel, names: SchemaNames): string[] {
   if (headers) fields.push(`  headers: ${headers};`);
   if (op.requestBody) {
     const bodies = op.requestBody.content.map((content) => requestBodyType(op, content, names));
-    fields.push(`  body: ${union([...new Set(bodies)])}${op.requestBody.required ? "" : " | undefined"};`);
+    fields.push(`  body: ${union(bodies)}${op.requestBody.required ? "" : " | undefined"};`);
   }
   if (hasSecurity(op)) fields.push(`  caller: TCaller${authOptional(op) ? " | undefined" : ""};`);
   const types = successContentTypes(op);
@@ -68,18 +60,11 @@ export function resultMembers(op: OperationModel, response: ResponseModel, names
   });
 }
 
-function describe(op: OperationModel): string {
-  const route = `${op.method.toUpperCase()} ${op.path}`;
-  const lines = [op.summary ? `${route}: ${op.summary}` : route];
-  if (op.deprecated) lines.push("@deprecated");
-  return lines.length === 1 ? `/** ${lines[0]} */` : `/**\n${lines.map((l) => ` * ${l}`).join("\n")}\n */`;
-}
-
 export function emitOperationTypes(op: OperationModel, names: SchemaNames): string {
   const generic = hasSecurity(op) ? "<TCaller>" : "";
   const members = op.responses.flatMap((response) => resultMembers(op, response, names));
   return [
-    describe(op),
+    docComment(op),
     `export interface ${op.typeName}Input${generic} {`,
     ...inputFields(op, names),
     "}",
@@ -93,7 +78,7 @@ export function emitOperationTypes(op: OperationModel, names: SchemaNames): stri
 function handlerMethod(op: OperationModel): string {
   const input = `${op.typeName}Input${hasSecurity(op) ? "<TCaller>" : ""}`;
   const result = `${op.typeName}Result`;
-  return `  ${describe(op).replace(/\n/g, "\n  ")}\n  ${op.name}(input: ${input}): Promise<${result}> | ${result};`;
+  return `  ${docComment(op).replace(/\n/g, "\n  ")}\n  ${op.name}(input: ${input}): Promise<${result}> | ${result};`;
 }
 
 function emitSecuritySchemes(doc: OpenApiDocument, ops: OperationModel[]): string {
@@ -153,7 +138,7 @@ export function errorBodyType(ops: OperationModel[], names: SchemaNames): string
 
 export function emitServer(doc: OpenApiDocument, ops: OperationModel[], names: SchemaNames, header: string): string {
   const anySecurity = ops.some(hasSecurity);
-  const usesDefaults = ops.some((op) => op.parameters.some((p) => p.in === "query" && p.hasDefault && !p.required));
+  const usesDefaults = ops.some((op) => defaultedQueryParameters(op).length > 0);
   const operationTypes = ops.map((op) => emitOperationTypes(op, names)).join("\n\n");
   const mentioned = new Set(operationTypes.match(/\w+/g));
   const runtimeTypes = ["ApiSpec", "Caller", "RouterOptions", ...["JsonStream", "TextBody"].filter((name) => mentioned.has(name))].sort();

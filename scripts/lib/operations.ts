@@ -22,12 +22,11 @@ export interface ParameterModel {
   required: boolean;
   style: string;
   explode: boolean;
-  kind: "array" | "object" | "boolean" | "scalar";
+  kind: "array" | "object" | "scalar";
   /** The JSON type of the value, or of each item of an array. */
   valueType: "string" | "integer" | "number" | "boolean" | "object" | "unknown";
   /** Enum values of the value (or of each item), as strings, for case-insensitive binding. */
   enumValues?: string[];
-  hasDefault: boolean;
   /** The schema's default, applied by the router when the parameter is absent. */
   defaultValue?: unknown;
 }
@@ -86,7 +85,7 @@ export function toParameterModel(doc: OpenApiDocument, node: ParameterObject): P
   const schema = parameter.schema ? resolve(doc, parameter.schema) : Object.values(parameter.content ?? {})[0]?.schema;
   const type = primaryType(schema ? resolve(doc, schema) : undefined);
   const style = parameter.style ?? defaultStyle(parameter.in);
-  const kind = type === "array" ? "array" : type === "object" ? "object" : type === "boolean" ? "boolean" : "scalar";
+  const kind = type === "array" ? "array" : type === "object" ? "object" : "scalar";
   const values = kind === "array" ? enumValues(doc, schema?.items) : enumValues(doc, schema);
   const valueSchema = kind === "array" && schema?.items ? resolve(doc, schema.items) : schema ? resolve(doc, schema) : undefined;
   const valueType = primaryType(valueSchema);
@@ -100,7 +99,6 @@ export function toParameterModel(doc: OpenApiDocument, node: ParameterObject): P
     kind,
     valueType: valueType === "string" || valueType === "integer" || valueType === "number" || valueType === "boolean" || valueType === "object" ? valueType : "unknown",
     ...(values ? { enumValues: values } : {}),
-    hasDefault: valueDefault !== undefined,
     ...(valueDefault !== undefined ? { defaultValue: valueDefault } : {}),
   };
 }
@@ -131,6 +129,18 @@ export function toResponseModel(doc: OpenApiDocument, status: string, node: Resp
       required: resolve(doc, header).required === true,
     })),
   };
+}
+
+export const isSuccess = (response: ResponseModel): boolean => response.status.startsWith("2");
+
+/** The content types any success response offers, in spec order: the first is the default. */
+export function successContentTypes(op: OperationModel): string[] {
+  return [...new Set(op.responses.filter(isSuccess).flatMap((r) => r.contentTypes))];
+}
+
+/** Optional query parameters with a default: always present once the router applied it. */
+export function defaultedQueryParameters(op: OperationModel): ParameterModel[] {
+  return op.parameters.filter((p) => p.in === "query" && p.defaultValue !== undefined && !p.required);
 }
 
 /** Path-level parameters apply unless the operation redefines the same name and location. */

@@ -3,6 +3,19 @@
 import { literal } from "./names.js";
 import type { ContentModel, OperationModel, ParameterModel, ResponseModel } from "./operations.js";
 
+/** A union type of the members, each once; `never` when there are none. */
+export function union(members: string[]): string {
+  return members.length === 0 ? "never" : [...new Set(members)].join(" | ");
+}
+
+/** The doc comment of an operation's method: its route and summary, and deprecation. */
+export function docComment(op: OperationModel): string {
+  const route = `${op.method.toUpperCase()} ${op.path}`;
+  const lines = [op.summary ? `${route}: ${op.summary}` : route];
+  if (op.deprecated) lines.push("@deprecated");
+  return lines.length === 1 ? `/** ${lines[0]} */` : `/**\n${lines.map((l) => ` * ${l}`).join("\n")}\n */`;
+}
+
 /** Component schema name -> exported type name (see emit-types). */
 export type SchemaNames = ReadonlyMap<string, string>;
 
