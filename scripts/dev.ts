@@ -4,10 +4,10 @@
 // in place, so the API keeps answering while the designer fixes the typo.
 import { spawn, type ChildProcess } from "node:child_process";
 import { watch, type FSWatcher } from "node:fs";
-import { utimes } from "node:fs/promises";
 import path from "node:path";
-import { generate, writeOutputs } from "./lib/pipeline.js";
-import { SpecError } from "./lib/redocly.js";
+import { generate, writeOutputs } from "./generator/pipeline.js";
+import { SpecError } from "./generator/redocly.js";
+import { buildDocsIfStale } from "./spec/build-docs.js";
 
 const specPath = "openapi/openapi.yaml";
 const outDir = "generated";
@@ -24,7 +24,7 @@ const listeningLine = /"msg":"listening"|Customers API\s+http/;
 // What server/ imports that is slow to load and never edited here: express-openapi-validator
 // alone takes longer than main.ts's own start-up. A module missing from this list is only
 // loaded later, not wrongly.
-const warmModules = ["express", "express-openapi-validator", "better-sqlite3", "pino", "pino-http", "yaml"];
+const warmModules = ["express", "express-openapi-validator", "better-sqlite3", "pino", "pino-http"];
 // Swap files, backups and vim's write probe are not saves.
 const ignoredFile = /(^|[/\\])(\.[^/\\]*|[^/\\]*~|4913)$|\.sw[px]$/;
 
@@ -91,7 +91,14 @@ async function drain(): Promise<void> {
 async function handle(batch: Batch): Promise<void> {
   if (batch.files.size > 0) say(`changed: ${[...batch.files].join(", ")}`);
   let restart = batch.restart;
-  if (batch.regenerate && (await regenerate()) === "changed") restart = true;
+  if (batch.regenerate && (await regenerate()) === "changed") {
+    restart = true;
+    // Off the restart's path: /docs serves the previous page until this one is written.
+    void buildDocsIfStale().then(
+      (docs) => docs.built && say(`docs rebuilt in ${Math.round(docs.ms)} ms`),
+      (error: unknown) => say(`docs not rebuilt: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  }
   if (!restart || closing) return;
   if (pending?.regenerate) {
     // Another spec save is already queued: restart once, after that generation.
@@ -109,7 +116,6 @@ async function regenerate(): Promise<GenerateResult> {
   try {
     const outputs = await generate({ specPath, lint: true, onProblem: (line) => console.error(line) });
     const written = await writeOutputs(outDir, outputs);
-    await markUpToDate();
     say(`generated in ${ms(started)}: ${written.length > 0 ? `wrote ${written.join(", ")}` : `${outDir}/ already up to date`}`);
     return written.length > 0 ? "changed" : "unchanged";
   } catch (error) {
@@ -118,16 +124,6 @@ async function regenerate(): Promise<GenerateResult> {
     say(`the spec is broken; ${outDir}/ and the running server were left as they were`);
     return "broken";
   }
-}
-
-/**
- * main.ts regenerates when a spec file is newer than generated/openapi.json. writeOutputs
- * leaves unchanged files alone, so after a save that changes no output (a comment) the
- * bundle looks stale and every restart would lint and bundle again for nothing.
- */
-async function markUpToDate(): Promise<void> {
-  const now = new Date();
-  await utimes(path.join(outDir, "openapi.json"), now, now);
 }
 
 async function restartServer(since: number): Promise<void> {

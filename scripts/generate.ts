@@ -3,8 +3,8 @@
 // only when every step succeeded, so a broken spec leaves the last good output in place.
 import { parseArgs } from "node:util";
 import path from "node:path";
-import { generate, writeOutputs, staleOutputs } from "./lib/pipeline.js";
-import { SpecError } from "./lib/redocly.js";
+import { generate, writeOutputs, staleOutputs } from "./generator/pipeline.js";
+import { SpecError } from "./generator/redocly.js";
 
 const { values } = parseArgs({
   options: {

@@ -1,4 +1,19 @@
-// Settings from the environment, checked once at start so a typo fails loudly.
+// Settings from the environment, checked once at start so a typo fails loudly, and the
+// paths of what the build steps before start leave for the server to serve.
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../", import.meta.url));
+
+/** Absolute, so the server and the tests find them whatever their working directory. */
+export const PATHS = {
+  /** Written by `npm run generate`. */
+  bundledSpec: `${root}generated/openapi.json`,
+  /** Written by `npm run docs` (and by `npm start`'s prestart step when stale). */
+  docsHtml: `${root}.build/docs/index.html`,
+} as const;
+/** The embedded default: `npm start` works on a fresh machine with nothing else. */
+export const DEFAULT_DATABASE_URL = "sqlite:data/customers.db";
+
 export interface Config {
   port: number;
   host: string;
@@ -21,7 +36,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: integer("PORT", env.PORT, 3000, 0, 65535),
     host: env.HOST || "127.0.0.1",
-    databaseUrl: env.DATABASE_URL || "sqlite:data/customers.db",
+    databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
     logLevel: env.LOG_LEVEL || "info",
     development: env.NODE_ENV === "development",
     demoCustomers: integer("DEMO_CUSTOMERS", env.DEMO_CUSTOMERS, 2000, 0, 10_000_000),

@@ -10,7 +10,7 @@ const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "..");
 
 it("npm run bench -- --smoke reports every section", async () => {
-  const { stdout } = await run(process.execPath, ["--import", "tsx", "scripts/bench.ts", "--smoke"], { cwd: root, timeout: 240_000 });
+  const { stdout } = await run(process.execPath, ["--import", "tsx", "scripts/bench/bench.ts", "--smoke"], { cwd: root, timeout: 240_000 });
   for (const server of ["(a) bare node:http", "(a2) generated router", "(b) Express app, validation off", "(c) our server as shipped", "(d) Prism mock"]) {
     expect(stdout).toContain(server);
   }

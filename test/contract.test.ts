@@ -9,10 +9,11 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiClient, type ApiClient, type ApiResult } from "../client/index.js";
 import type { ListCustomersQuery } from "../generated/schema.js";
-import { createApp } from "../server/app.js";
-import { DEMO_PASSWORD } from "../server/demo-data.js";
-import { seedDatabase } from "../server/seed.js";
-import { openStore, type CustomerStore } from "../server/store.js";
+import { createApp } from "../server/http/app.js";
+import { DEMO_PASSWORD } from "../server/demo/demo-data.js";
+import { seedDatabase } from "../server/demo/seed.js";
+import type { Store } from "../server/store/contract.js";
+import { openStore } from "../server/store/open.js";
 import { listen, type Running } from "./support/http.js";
 import { prismMock, prismProxy, type PrismProcess } from "./support/prism.js";
 import { schemaErrors } from "./support/spec-schemas.js";
@@ -49,7 +50,7 @@ const parameterExamples = spec.paths["/customers"]!.get.parameters.map((p) => {
 });
 
 let dir: string;
-let store: CustomerStore;
+let store: Store;
 let server: Running;
 let mock: PrismProcess;
 let proxy: PrismProcess;

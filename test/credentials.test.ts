@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
   CredentialVerifier, hashApiKey, hashPassword, makeApiKey, verifyPassword,
-} from "../server/credentials.js";
-import type { StoredUser } from "../server/store.js";
+} from "../server/auth/credentials.js";
+import type { StoredUser } from "../server/store/contract.js";
 
 describe("password hashes", () => {
   it("round-trips with scrypt and a random salt", async () => {

@@ -7,12 +7,13 @@ import path from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CustomerInfo, ListCustomersResponse } from "../generated/schema.js";
-import { createApp } from "../server/app.js";
-import { demoData, DEMO_PASSWORD } from "../server/demo-data.js";
-import { seedDatabase } from "../server/seed.js";
-import { openStore, type CustomerStore } from "../server/store.js";
-import { foldName } from "../server/sqlite-names.js";
-import { SORT_FIELDS } from "../server/store-sqlite.js";
+import { createApp } from "../server/http/app.js";
+import { demoData, DEMO_PASSWORD } from "../server/demo/demo-data.js";
+import { seedDatabase } from "../server/demo/seed.js";
+import type { Store } from "../server/store/contract.js";
+import { openStore } from "../server/store/open.js";
+import { foldName } from "../server/store/sqlite/names.js";
+import { SORT_FIELDS } from "../server/store/sqlite/store.js";
 import { basic, listen, type Running } from "./support/http.js";
 
 const CUSTOMERS = 400;
@@ -20,7 +21,7 @@ const demo = demoData(CUSTOMERS);
 const userOf = (name: string) => demo.users.find((u) => u.username === name)!;
 
 let dir: string;
-let store: CustomerStore;
+let store: Store;
 let server: Running;
 let everyone: CustomerInfo[];
 

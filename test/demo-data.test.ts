@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { demoApiKey, demoData, TRICKY_NAMES } from "../server/demo-data.js";
+import { demoApiKey, demoData, TRICKY_NAMES } from "../server/demo/demo-data.js";
 
 const snapshot = (n: number) => {
   const d = demoData(n);

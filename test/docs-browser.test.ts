@@ -14,11 +14,12 @@ import express from "express";
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUNDLED_SPEC, buildDocsIfStale } from "../scripts/build-docs.js";
-import { createApp } from "../server/app.js";
-import { docsRoutes } from "../server/docs-routes.js";
-import { seedDatabase } from "../server/seed.js";
-import { openStore, type CustomerStore } from "../server/store.js";
+import { BUNDLED_SPEC, buildDocsIfStale } from "../scripts/spec/build-docs.js";
+import { createApp } from "../server/http/app.js";
+import { docsRoutes } from "../server/http/docs-routes.js";
+import { seedDatabase } from "../server/demo/seed.js";
+import type { Store } from "../server/store/contract.js";
+import { openStore } from "../server/store/open.js";
 import { listen, type Running } from "./support/http.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -35,7 +36,7 @@ interface Schema {
 
 let spec: Json;
 let dir: string;
-let store: CustomerStore;
+let store: Store;
 let server: Running;
 let browser: Browser;
 

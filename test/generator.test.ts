@@ -6,7 +6,7 @@ import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/pr
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generate, staleOutputs, writeOutputs, type Outputs } from "../scripts/lib/pipeline.js";
+import { generate, staleOutputs, writeOutputs, type Outputs } from "../scripts/generator/pipeline.js";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "..");

@@ -11,11 +11,12 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiClient, type ApiClient } from "../client/index.js";
 import type { CustomerInfo, ListCustomersQuery, ListCustomersResponse } from "../generated/schema.js";
-import { createApp } from "../server/app.js";
-import { demoData, DEMO_PASSWORD } from "../server/demo-data.js";
-import { seedDatabase } from "../server/seed.js";
-import { openStore, type CustomerStore } from "../server/store.js";
-import { foldName } from "../server/sqlite-names.js";
+import { createApp } from "../server/http/app.js";
+import { demoData, DEMO_PASSWORD } from "../server/demo/demo-data.js";
+import { seedDatabase } from "../server/demo/seed.js";
+import type { Store } from "../server/store/contract.js";
+import { openStore } from "../server/store/open.js";
+import { foldName } from "../server/store/sqlite/names.js";
 import { basic, listen, type Running } from "./support/http.js";
 import { schemaErrors } from "./support/spec-schemas.js";
 
@@ -58,7 +59,7 @@ const parameters = spec.paths["/customers"]!.get.parameters.map((p) => {
 // ---------------------------------------------------------------------------------------
 
 let dir: string;
-let store: CustomerStore;
+let store: Store;
 let server: Running;
 let everyone: CustomerInfo[];
 const clients: Record<string, ApiClient> = {};

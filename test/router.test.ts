@@ -12,7 +12,7 @@ import {
   type ListCustomersInput,
 } from "../generated/server.js";
 import type { CustomerInfo, ListCustomersResponse } from "../generated/schema.js";
-import { errorBody } from "../server/error-body.js";
+import { errorBody } from "../server/http/error-body.js";
 import { basic, listen, type Running } from "./support/http.js";
 
 interface TestCaller {

@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bundle } from "../scripts/lib/redocly.js";
-import { diffSpecs, majorBumped, report, typeChangeBreaks, type Change } from "../scripts/spec-diff.js";
+import { bundle } from "../scripts/generator/redocly.js";
+import { diffSpecs, majorBumped, report, typeChangeBreaks, type Change } from "../scripts/spec/spec-diff.js";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "..");
@@ -150,7 +150,7 @@ describe("npm run spec:diff on a git repository", () => {
 
   async function cli(args: string[]): Promise<{ code: number; stdout: string }> {
     try {
-      const { stdout } = await run(process.execPath, [tsx, path.join(root, "scripts/spec-diff.ts"), ...args], { cwd: repo });
+      const { stdout } = await run(process.execPath, [tsx, path.join(root, "scripts/spec/spec-diff.ts"), ...args], { cwd: repo });
       return { code: 0, stdout };
     } catch (error) {
       const e = error as { code: number; stdout: string; stderr: string };

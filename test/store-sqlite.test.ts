@@ -6,13 +6,14 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CustomerInfo } from "../generated/schema.js";
-import { CredentialVerifier, createApiKey, hashApiKey } from "../server/credentials.js";
-import { demoData, demoApiKey, DEMO_PASSWORD } from "../server/demo-data.js";
-import { seedDatabase } from "../server/seed.js";
-import { MIGRATIONS } from "../server/sqlite-schema.js";
-import { ftsPhrase, gramToken, nameGrams } from "../server/sqlite-names.js";
-import { SORT_FIELDS, SqliteCustomerStore, type PlannerOptions } from "../server/store-sqlite.js";
-import { openStore, type CustomerQuery, type SortField } from "../server/store.js";
+import { CredentialVerifier, createApiKey, hashApiKey } from "../server/auth/credentials.js";
+import { demoData, demoApiKey, DEMO_PASSWORD } from "../server/demo/demo-data.js";
+import { seedDatabase } from "../server/demo/seed.js";
+import { MIGRATIONS } from "../server/store/sqlite/schema.js";
+import { ftsPhrase, gramToken, nameGrams } from "../server/store/sqlite/names.js";
+import { SORT_FIELDS, SqliteCustomerStore, type PlannerOptions } from "../server/store/sqlite/store.js";
+import type { CustomerQuery, SortField } from "../server/store/contract.js";
+import { openStore } from "../server/store/open.js";
 
 const fold = (s: string) => s.normalize("NFC").toLowerCase();
 /** SQLite's BINARY collation compares UTF-8 bytes. */

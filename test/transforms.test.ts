@@ -1,11 +1,11 @@
 // The generator's pure pieces, each on its own: names, parameter models, lenient binding
 // and client-side serialization.
 import { describe, expect, it } from "vitest";
-import { bindQuery, type QueryParameterSpec } from "../scripts/runtime/server-runtime.js";
-import { serializeParameter } from "../scripts/runtime/client-runtime.js";
-import { camelCase, expressPath, operationNameFromRoute, pascalCase } from "../scripts/lib/names.js";
-import { toParameterModel } from "../scripts/lib/operations.js";
-import type { OpenApiDocument } from "../scripts/lib/document.js";
+import { bindQuery, type QueryParameterSpec } from "../scripts/generator/runtime/server-runtime.js";
+import { serializeParameter } from "../scripts/generator/runtime/client-runtime.js";
+import { camelCase, expressPath, operationNameFromRoute, pascalCase } from "../scripts/generator/names.js";
+import { toParameterModel } from "../scripts/generator/operations.js";
+import type { OpenApiDocument } from "../scripts/generator/document.js";
 
 describe("names", () => {
   it("camel-cases operationIds of every spelling", () => {

@@ -1,8 +1,8 @@
 // Rows of the SQLite store as the API's types, and the per-connection statement cache
 // that reads them: a page's customers with their tags and breadcrumbs in three queries.
 import type Database from "better-sqlite3";
-import type { CustomerBreadcrumb, CustomerInfo, Tag } from "../generated/schema.js";
-import type { Role, StoredUser } from "./store.js";
+import type { CustomerBreadcrumb, CustomerInfo, Tag } from "../../../generated/schema.js";
+import type { Role, StoredUser } from "../contract.js";
 
 type Db = Database.Database;
 type Statement = Database.Statement<unknown[], unknown>;

@@ -5,8 +5,8 @@ import { createHash } from "node:crypto";
 import type {
   AccountInfo, AppSettings, BillingItem, BillingSettings, EntityIntegrationData, Schedule, SchedulingRule,
   Struct, Tag, TagColors,
-} from "../generated/schema.js";
-import type { NewCustomer, Role } from "./store.js";
+} from "../../generated/schema.js";
+import type { NewCustomer, Role } from "../store/contract.js";
 
 /** Every demo user's password. Demo data only: never seed it into a real deployment. */
 export const DEMO_PASSWORD = "demo";

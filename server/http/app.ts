@@ -5,16 +5,16 @@ import type { IncomingMessage } from "node:http";
 import express, { type Express } from "express";
 import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
-import { clientUrl, createRouter, errorHandler, notFoundHandler } from "../generated/server.js";
-import { createAuthenticate } from "./callers.js";
-import { CredentialVerifier } from "./credentials.js";
+import { clientUrl, createRouter, errorHandler, notFoundHandler } from "../../generated/server.js";
+import { createAuthenticate } from "../auth/callers.js";
+import { CredentialVerifier } from "../auth/credentials.js";
 import { docsRoutes } from "./docs-routes.js";
 import { errorBody } from "./error-body.js";
 import { listCustomersHandlers } from "./list-customers.js";
-import type { CustomerStore } from "./store.js";
+import type { Store } from "../store/contract.js";
 
 export interface AppOptions {
-  store: CustomerStore;
+  store: Store;
   logger: Logger;
   /** 5xx bodies carry the error message (never a stack). */
   development?: boolean;

@@ -13,7 +13,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-const root = fileURLToPath(new URL("../", import.meta.url));
+const root = fileURLToPath(new URL("../../", import.meta.url));
 const cli = path.join(root, "node_modules/@redocly/cli/bin/cli.js");
 
 /** Absolute, so the server and the tests find them whatever their working directory. */

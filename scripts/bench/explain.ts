@@ -9,9 +9,9 @@
 // with a trace: what is printed is what the server runs, probes included.
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
-import { DEFAULT_DATABASE_URL } from "../server/seed.js";
-import { SORT_FIELDS, SqliteCustomerStore } from "../server/store-sqlite.js";
-import type { CustomerQuery, PageRequest } from "../server/store.js";
+import { DEFAULT_DATABASE_URL } from "../../server/config.js";
+import { SORT_FIELDS, SqliteCustomerStore } from "../../server/store/sqlite/store.js";
+import type { CustomerQuery, PageRequest } from "../../server/store/contract.js";
 
 interface Scenario {
   name: string;
@@ -29,7 +29,7 @@ const { values } = parseArgs({
   strict: true,
 });
 if (values.help) {
-  process.stdout.write("usage: tsx scripts/explain.ts [--runs N] [--only REGEX] [--summary]\n"
+  process.stdout.write("usage: npm run explain -- [--runs N] [--only REGEX] [--summary]\n"
     + `DATABASE_URL selects the database (default ${DEFAULT_DATABASE_URL}); it must be seeded (npm run seed).\n`);
   process.exit(0);
 }

@@ -1,6 +1,6 @@
 // The generator as a function: spec in, a map of file name -> content out. Used by the
 // CLI, by --check and by the tests, so all three see exactly the same bytes.
-import { readFile, mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { OpenApiDocument } from "./document.js";
@@ -20,7 +20,10 @@ export interface GenerateOptions {
 /** File name (relative to the output dir) -> content, in a stable order. */
 export type Outputs = Map<string, string>;
 
-const runtimeDir = fileURLToPath(new URL("../runtime/", import.meta.url));
+/** The bundled spec in the output dir: its mtime says when the output was last up to date. */
+export const BUNDLE_FILE = "openapi.json";
+
+const runtimeDir = fileURLToPath(new URL("./runtime/", import.meta.url));
 
 function posix(p: string): string {
   return p.split(path.sep).join("/");
@@ -63,7 +66,7 @@ export async function generate(options: GenerateOptions): Promise<Outputs> {
   if (!/^3\.[01]\./.test(String(doc.openapi))) throw new SpecError(`${specPath}: only OpenAPI 3.0 and 3.1 are supported (found ${String(doc.openapi)})`);
 
   const outputs: Outputs = new Map();
-  outputs.set("openapi.json", emitBundle(doc, specFromOut));
+  outputs.set(BUNDLE_FILE, emitBundle(doc, specFromOut));
   const operations = toOperationModels(doc);
   const names = schemaTypeNames(doc);
   outputs.set("schema.d.ts", await timed("types", () => emitTypes(doc, operations, banner), onStep));
@@ -91,10 +94,19 @@ export async function staleOutputs(outDir: string, outputs: Outputs): Promise<st
   return stale;
 }
 
-/** Writes only what changed, so watchers see no churn and mtimes mean something. */
+/**
+ * Writes only what changed, so watchers see no churn. The bundle is touched even when
+ * unchanged: its mtime is when generated/ was last known up to date, which is what
+ * `npm start`'s prestart and the docs build compare the spec's files against. Without it
+ * a save that changes no output (a comment) would make every later start lint again.
+ */
 export async function writeOutputs(outDir: string, outputs: Outputs): Promise<string[]> {
   const stale = await staleOutputs(outDir, outputs);
   await mkdir(outDir, { recursive: true });
   for (const name of stale) await writeFile(path.join(outDir, name), outputs.get(name)!);
+  if (outputs.has(BUNDLE_FILE)) {
+    const now = new Date();
+    await utimes(path.join(outDir, BUNDLE_FILE), now, now);
+  }
   return stale;
 }

@@ -28,8 +28,8 @@ if (mode === "bare") {
   }));
 } else if (mode === "app") {
   const [validation, databaseUrl] = args;
-  const { openStore } = await import("../server/store.js");
-  const { createApp } = await import("../server/app.js");
+  const { openStore } = await import("../../server/store/open.js");
+  const { createApp } = await import("../../server/http/app.js");
   const store = await openStore(databaseUrl!);
   const app = createApp({ store, logger: pino({ level: "silent" }), validate: validation === "validate" });
   announce(createServer(app));
@@ -38,8 +38,8 @@ if (mode === "bare") {
   // serialization; no credential check and no database. Separates their cost from the data's.
   const page = JSON.parse(readFileSync(args[0]!, "utf8"));
   const express = (await import("express")).default;
-  const { createRouter } = await import("../generated/server.js");
-  const { errorBody } = await import("../server/error-body.js");
+  const { createRouter } = await import("../../generated/server.js");
+  const { errorBody } = await import("../../server/http/error-body.js");
   const app = express();
   app.use(
     createRouter(

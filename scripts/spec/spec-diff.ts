@@ -21,7 +21,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { apiCompare } from "api-smart-diff";
-import { bundle, SpecError } from "./lib/redocly.js";
+import { bundle, SpecError } from "../generator/redocly.js";
 
 type Key = string | number;
 type Json = unknown;

@@ -1,7 +1,7 @@
 // ServiceStack's error shape for every failure the router reports:
 // {"responseStatus":{"errorCode","message","errors":[{"errorCode","fieldName","message"}]}}
-import type { ErrorResponse } from "../generated/schema.js";
-import type { RouterFailure } from "../generated/server.js";
+import type { ErrorResponse } from "../../generated/schema.js";
+import type { RouterFailure } from "../../generated/server.js";
 
 export function errorBody(failure: RouterFailure): ErrorResponse {
   return {

@@ -15,9 +15,9 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { demoData, DEMO_PASSWORD } from "../server/demo-data.js";
-import { seedDatabase } from "../server/seed.js";
-import { formatTable } from "../client/table.js";
+import { demoData, DEMO_PASSWORD } from "../../server/demo/demo-data.js";
+import { seedDatabase } from "../../server/demo/seed.js";
+import { formatTable } from "../../client/table.js";
 
 const { values: opts } = parseArgs({
   options: {
@@ -35,7 +35,7 @@ const duration = smoke ? 1 : Number(opts.duration);
 const connections = smoke ? 2 : Number(opts.connections);
 const sizes = (smoke ? "300" : opts.sizes).split(",").map(Number).sort((a, b) => a - b);
 const largest = sizes.at(-1)!;
-const root = path.resolve(import.meta.dirname, "..");
+const root = path.resolve(import.meta.dirname, "../..");
 const dir = path.resolve(root, opts.dir, smoke ? "smoke" : "");
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const auth = (user: string) => `Basic ${Buffer.from(`${user}:${DEMO_PASSWORD}`).toString("base64")}`;
@@ -99,7 +99,7 @@ function startProcess(command: string, args: string[], ready: RegExp, urlOf: (ma
   });
 }
 
-const benchServer = path.join(root, "scripts/bench-server.ts");
+const benchServer = path.join(root, "scripts/bench/bench-server.ts");
 const startApp = (validation: "validate" | "plain", size: number) =>
   startProcess(process.execPath, ["--import", "tsx", benchServer, "app", validation, `sqlite:${databaseFor(size)}`], /listening (\d+)/, (m) => `http://127.0.0.1:${m[1]}`);
 const startBare = (file: string) =>

@@ -1,12 +1,10 @@
 // Passwords (scrypt), API keys (sha256 of a random token) and the verifier the HTTP layer
 // calls on every request.
 //
-// How an API key is made: `npx tsx server/credentials.ts create-api-key <username> [label]`
-// (uses DATABASE_URL) or createApiKey(store, username). The key is printed once; only its
-// sha256 is stored, so a lost key cannot be recovered, only replaced.
+// An API key is made by `npm run api-key -- USER` (server/cli/api-key.ts) or
+// createApiKey(store, username).
 import { createHash, createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual } from "node:crypto";
-import { pathToFileURL } from "node:url";
-import type { CustomerStore, StoredUser } from "./store.js";
+import type { StoredUser, UserStore } from "../store/contract.js";
 
 // N = 2^15, r = 8: ~32 MiB and tens of milliseconds per hash, OWASP's scrypt baseline.
 const SCRYPT = { N: 32768, r: 8, p: 1, keyLength: 32, saltLength: 16 };
@@ -52,7 +50,7 @@ export function makeApiKey(): string {
 }
 
 /** Creates an API key for an existing user and returns it: the only time the plaintext exists. */
-export async function createApiKey(store: CustomerStore, username: string, label?: string): Promise<string> {
+export async function createApiKey(store: UserStore, username: string, label?: string): Promise<string> {
   const user = await store.findUser(username);
   if (!user) throw new Error(`no user named "${username}"`);
   const token = makeApiKey();
@@ -92,7 +90,7 @@ export class CredentialVerifier {
   private readonly now: () => number;
   private dummyHash: Promise<string> | undefined;
 
-  constructor(private readonly store: Pick<CustomerStore, "findUser" | "findApiKey">, options: CredentialVerifierOptions = {}) {
+  constructor(private readonly store: Pick<UserStore, "findUser" | "findApiKey">, options: CredentialVerifierOptions = {}) {
     this.ttlMs = options.ttlMs ?? 60_000;
     this.maxEntries = options.maxEntries ?? 10_000;
     this.verify = options.verifyPassword ?? verifyPassword;
@@ -143,29 +141,4 @@ export class CredentialVerifier {
     }
     this.cache.set(key, { passwordHash, expiresAt: this.now() + this.ttlMs });
   }
-}
-
-async function main(argv: string[]): Promise<void> {
-  const [command, username, label] = argv;
-  if (command !== "create-api-key" || !username) {
-    process.stderr.write("usage: tsx server/credentials.ts create-api-key <username> [label]\n");
-    process.exitCode = 2;
-    return;
-  }
-  const { openStore } = await import("./store.js");
-  const store = await openStore(process.env.DATABASE_URL ?? "sqlite:data/customers.db");
-  try {
-    const token = await createApiKey(store, username, label);
-    process.stdout.write(`${token}\n`);
-    process.stderr.write(`API key created for ${username}. It is shown only now: store it safely.\n`);
-  } finally {
-    await store.close();
-  }
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  });
 }

@@ -1,8 +1,8 @@
 // Who is calling and what they may see. The router parses credentials and enforces the
 // spec's roles; this file verifies credentials and turns a caller into a Scope.
-import type { Credentials } from "../generated/server.js";
+import type { Credentials } from "../../generated/server.js";
 import type { CredentialVerifier } from "./credentials.js";
-import type { Role, Scope, StoredUser } from "./store.js";
+import type { Role, Scope, StoredUser } from "../store/contract.js";
 
 export interface Caller {
   username: string;

@@ -1,12 +1,12 @@
 // The ListCustomers and ListCustomersCsv handlers: the caller's scope, the filters, paging
 // or streaming, JSON or CSV. Inputs and results are the generated types; a spec change
 // that touches them fails to compile here.
-import type { ListCustomersResponse } from "../generated/schema.js";
-import { streamJsonArray, type Handlers, type ListCustomersInput, type ListCustomersResult } from "../generated/server.js";
-import { scopeOf, type Caller } from "./callers.js";
+import type { ListCustomersResponse } from "../../generated/schema.js";
+import { streamJsonArray, type Handlers, type ListCustomersInput, type ListCustomersResult } from "../../generated/server.js";
+import { scopeOf, type Caller } from "../auth/callers.js";
 import { csvDisposition, customersCsv, customersCsvStream } from "./csv.js";
 import { errorResponse } from "./error-body.js";
-import type { CustomerQuery, CustomerStore, Scope } from "./store.js";
+import type { CustomerQuery, CustomerStore, Scope } from "../store/contract.js";
 
 type Query = ListCustomersInput<Caller>["query"];
 

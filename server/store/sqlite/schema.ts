@@ -19,7 +19,7 @@
 // - Every sortable column has an index ending in `id`, the tie-breaker, so ORDER BY +
 //   LIMIT walks an index instead of sorting the table. The store picks, per query,
 //   between walking that index and testing each row, and collecting the filter's
-//   candidates first and sorting them (store-sqlite.ts, choosePlan); the per-account
+//   candidates first and sorting them (sqlite/store.ts, choose); the per-account
 //   and per-tag counts make that choice free for the most common filters.
 // - A migration's text may interpolate the trigger constants below: they are written
 //   IF NOT EXISTS and a changed trigger needs a new migration anyway.
@@ -27,7 +27,7 @@
 /**
  * Triggers that keep derived data in step: the per-account and per-tag customer counts
  * and the denormalized account name. A bulk load drops them and rebuilds what they
- * maintain at the end (store-sqlite.ts, BulkLoad), so they are stated once, here.
+ * maintain at the end (sqlite/store.ts, beginBulkLoad and endBulkLoad), so they are stated once, here.
  */
 const DERIVED_TRIGGERS = `
   CREATE TRIGGER IF NOT EXISTS customers_count_insert AFTER INSERT ON customers BEGIN
@@ -300,9 +300,9 @@ export const MIGRATIONS: readonly string[] = [
   -- Trigrams cannot find a 1–2 character substring. This index holds each name's distinct
   -- code points and pairs of adjacent code points as tokens ("u" + hex, "b" + hex + "x" +
   -- hex: ASCII, so no tokenizer splits or folds them), so a short needle is one token
-  -- lookup. The tokens are computed in JavaScript (store-sqlite.ts, nameGrams) when a
+  -- lookup. The tokens are computed in JavaScript (sqlite/names.ts) when a
   -- customer is inserted; contentless_delete lets a trigger drop a row by rowid alone.
-  -- store-sqlite.ts fills it for customers that predate this migration.
+  -- sqlite/store.ts fills it for customers that predate this migration.
   CREATE VIRTUAL TABLE customers_grams USING fts5(
     grams, content='', contentless_delete=1, detail=none, tokenize='ascii'
   );

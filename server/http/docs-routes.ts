@@ -2,7 +2,7 @@
 // designers and frontend developers read it before they have credentials. Mounted ahead
 // of the generated router, whose security applies to every operation it serves.
 import express, { type Response, type Router } from "express";
-import { BUNDLED_SPEC, DOCS_HTML } from "../scripts/build-docs.js";
+import { PATHS } from "../config.js";
 import { errorResponse } from "./error-body.js";
 
 export interface DocsRoutesOptions {
@@ -22,8 +22,8 @@ function unavailable(res: Response, command: string, file: string): void {
 }
 
 export function docsRoutes(options: DocsRoutesOptions = {}): Router {
-  const htmlPath = options.htmlPath ?? DOCS_HTML;
-  const specPath = options.specPath ?? BUNDLED_SPEC;
+  const htmlPath = options.htmlPath ?? PATHS.docsHtml;
+  const specPath = options.specPath ?? PATHS.bundledSpec;
   const router = express.Router();
 
   // Read per request (sendFile, with ETag and Last-Modified), so a rebuild shows up on

@@ -4,8 +4,8 @@
 import { Readable } from "node:stream";
 import { stringify } from "csv-stringify";
 import { stringify as stringifySync } from "csv-stringify/sync";
-import type { CustomerInfo } from "../generated/schema.js";
-import { apiSpec } from "../generated/server.js";
+import type { CustomerInfo } from "../../generated/schema.js";
+import { apiSpec } from "../../generated/server.js";
 
 interface SchemaDocument {
   components: { schemas: { CustomerInfo: { properties: Record<string, unknown> } } };

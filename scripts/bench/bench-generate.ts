@@ -9,8 +9,8 @@ import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { httpMethods, resolve, type OpenApiDocument } from "./lib/document.js";
-import { generate, writeOutputs, type Outputs } from "./lib/pipeline.js";
+import { httpMethods, resolve, type OpenApiDocument } from "../generator/document.js";
+import { generate, writeOutputs, type Outputs } from "../generator/pipeline.js";
 
 /** GitHub's REST API description as npm ships it; pinned so numbers stay comparable. */
 const githubPackage = "@octokit/openapi";
@@ -177,7 +177,7 @@ function table(rows: (Row | { label: string; error: string })[]): string {
 /** Writes one run's outputs and compiles client.ts and server.ts as a consumer would. */
 async function typecheck(outputs: Outputs): Promise<string> {
   await writeOutputs(outDir, outputs);
-  const tsc = fileURLToPath(new URL("../node_modules/typescript/bin/tsc", import.meta.url));
+  const tsc = fileURLToPath(new URL("../../node_modules/typescript/bin/tsc", import.meta.url));
   const args = ["--noEmit", "--strict", "--skipLibCheck", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022"];
   const files = [path.join(outDir, "client.ts"), path.join(outDir, "server.ts")];
   progress(`typechecking ${files.join(" ")} ...`);

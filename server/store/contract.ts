@@ -1,7 +1,7 @@
 // The storage contract of the customers API. SQLite implements it today and PostgreSQL
 // will implement it next, so nothing here may mention an engine: every method is async
 // and speaks the API's own types.
-import type { AccountInfo, CustomerInfo, ListCustomersQuery, SortOrders, Tag } from "../generated/schema.js";
+import type { AccountInfo, CustomerInfo, ListCustomersQuery, SortOrders, Tag } from "../../generated/schema.js";
 
 export type SortField = NonNullable<ListCustomersQuery["sortField"]>;
 export type { SortOrders };
@@ -71,46 +71,34 @@ export type NewCustomer = Omit<CustomerInfo, "breadcrumb" | "accountName" | "tag
   tagIds: string[];
 };
 
+/** The customers and what they reference: what the API lists. */
 export interface CustomerStore {
   listPage(q: CustomerQuery, page: PageRequest): Promise<Page>;
   /** Every match in order, pulled from the database in batches: memory stays flat. */
   stream(q: CustomerQuery): AsyncIterable<CustomerInfo>;
-  /** No accounts, customers or users yet: a fresh database that may be seeded. */
-  isEmpty(): Promise<boolean>;
-  /** Usernames match case-insensitively. */
-  findUser(username: string): Promise<StoredUser | undefined>;
-  /** By the sha256 hex of the key (see credentials.ts hashApiKey). */
-  findApiKey(keyHash: string): Promise<StoredUser | undefined>;
 
   // Bulk loading (seed, fixtures). Each call is one transaction.
   insertAccounts(accounts: AccountInfo[]): Promise<void>;
   insertTags(tags: Tag[]): Promise<void>;
   /** A parent must be inserted before its children (in an earlier call or earlier in the batch). */
   insertCustomers(batch: NewCustomer[]): Promise<void>;
-  insertUsers(users: StoredUser[]): Promise<void>;
-  insertApiKey(keyHash: string, username: string, label?: string): Promise<void>;
   /** Refresh planner statistics after a bulk load. */
   optimize(): Promise<void>;
+}
 
+/** Who may sign in: what the credential verifier reads, and the seed and CLI write. */
+export interface UserStore {
+  /** Usernames match case-insensitively. */
+  findUser(username: string): Promise<StoredUser | undefined>;
+  /** By the sha256 hex of the key (see auth/credentials.ts hashApiKey). */
+  findApiKey(keyHash: string): Promise<StoredUser | undefined>;
+  insertUsers(users: StoredUser[]): Promise<void>;
+  insertApiKey(keyHash: string, username: string, label?: string): Promise<void>;
+}
+
+/** One database: both stores, and its lifetime. */
+export interface Store extends CustomerStore, UserStore {
+  /** No accounts, customers or users yet: a fresh database that may be seeded. */
+  isEmpty(): Promise<boolean>;
   close(): Promise<void>;
-}
-
-/** `sqlite:PATH` (PATH may be `:memory:`); `postgres://` is planned. */
-export async function openStore(databaseUrl: string): Promise<CustomerStore> {
-  if (databaseUrl.startsWith("sqlite:")) {
-    const path = databaseUrl.slice("sqlite:".length);
-    if (path === "") throw new Error(`DATABASE_URL "${databaseUrl}" has no path: use sqlite:PATH or sqlite::memory:`);
-    // Imported lazily so a PostgreSQL deployment never loads the native SQLite module.
-    const { SqliteCustomerStore } = await import("./store-sqlite.js");
-    return SqliteCustomerStore.open(path);
-  }
-  if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new Error("DATABASE_URL: PostgreSQL storage is not implemented yet; use sqlite:PATH");
-  }
-  throw new Error(`DATABASE_URL must be sqlite:PATH or postgres://…, got "${redactUrl(databaseUrl)}"`);
-}
-
-/** Error messages must not echo a password embedded in a URL. */
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, "//***@");
 }

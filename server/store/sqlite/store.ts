@@ -1,5 +1,5 @@
 // CustomerStore on SQLite (better-sqlite3): the embedded default, so `npm start` works
-// with nothing installed. Schema and the reasons for its indexes: sqlite-schema.ts.
+// with nothing installed. Schema and the reasons for its indexes: schema.ts.
 //
 // A page is found in two steps: a query that returns only the page's seqs (the plan is
 // chosen per query by how many rows the filters match, see PlanKind and choose()), then
@@ -10,13 +10,13 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import Database from "better-sqlite3";
-import type { AccountInfo, CustomerInfo, Tag } from "../generated/schema.js";
-import { foldName, ftsPhrase, gramToken, nameGrams } from "./sqlite-names.js";
-import { bit, json, Reader, ROWS_BY_SEQ, toUser, type CustomerRow, type UserRow } from "./sqlite-rows.js";
-import { BULK_INDEXES, BULK_TRIGGERS, DERIVED_TRIGGERS, FTS_TRIGGERS, MIGRATIONS, TAG_ACCOUNTS_FILL, TAG_PAIRS_FILL } from "./sqlite-schema.js";
+import type { AccountInfo, CustomerInfo, Tag } from "../../../generated/schema.js";
+import { foldName, ftsPhrase, gramToken, nameGrams } from "./names.js";
+import { bit, json, Reader, ROWS_BY_SEQ, toUser, type CustomerRow, type UserRow } from "./rows.js";
+import { BULK_INDEXES, BULK_TRIGGERS, DERIVED_TRIGGERS, FTS_TRIGGERS, MIGRATIONS, TAG_ACCOUNTS_FILL, TAG_PAIRS_FILL } from "./schema.js";
 import type {
-  CustomerQuery, CustomerStore, NewCustomer, Page, PageRequest, SortField, StoredUser,
-} from "./store.js";
+  CustomerQuery, NewCustomer, Page, PageRequest, SortField, Store, StoredUser,
+} from "../contract.js";
 
 type Db = Database.Database;
 
@@ -69,7 +69,7 @@ export interface PlannerOptions {
   walkCap?: number;
 }
 
-/** Measured at 1M customers (scripts/explain.ts): a candidate costs about 2 walked rows. */
+/** Measured at 1M customers (scripts/bench/explain.ts): a candidate costs about 2 walked rows. */
 const DEFAULT_CANDIDATE_COST = 2;
 /** A capped walk may read this many times the rows it expects to need before giving up. */
 const WALK_CAP_SLACK = 2;
@@ -129,7 +129,7 @@ export interface Explained {
   statements: (TracedStatement & { queryPlan: string[] })[];
 }
 
-export class SqliteCustomerStore implements CustomerStore {
+export class SqliteCustomerStore implements Store {
   private readonly reader: Reader;
   private readonly inMemory: boolean;
   /** Secondary indexes and triggers are dropped until the bulk load of an empty database ends. */
@@ -250,7 +250,7 @@ export class SqliteCustomerStore implements CustomerStore {
   /**
    * Runs a page query and returns every statement it ran (size probes, the page, the
    * rows, the count) with SQLite's plan for each (SQLite-only diagnostics: tests and
-   * scripts/explain.ts). What it shows is what listPage runs.
+   * scripts/bench/explain.ts). What it shows is what listPage runs.
    */
   explain(q: CustomerQuery, page: PageRequest): Explained {
     const trace: TracedStatement[] = [];
