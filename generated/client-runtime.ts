@@ -97,7 +97,11 @@ export type Transport = <TData, TError>(call: Call) => Promise<ApiResult<TData, 
 // openapi-fetch's generics need a `paths` type; the generated methods carry the real types,
 // so the transport talks to it through its untyped request entry point.
 type UntypedClient = Client<Record<string, Record<string, unknown>>>;
-type UntypedRequest = (method: string, path: string, init: Record<string, unknown>) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
+type UntypedRequest = (
+  method: string,
+  path: string,
+  init: Record<string, unknown>,
+) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
 
 function isJson(contentType: string | undefined): boolean {
   const type = contentType?.split(";")[0]?.trim().toLowerCase() ?? "";
@@ -105,14 +109,19 @@ function isJson(contentType: string | undefined): boolean {
 }
 
 function parseAs(accept: string | undefined, as: "text" | "stream" | undefined): ParseAs {
-  return isJson(accept) ? "json" : as ?? "text";
+  return isJson(accept) ? "json" : (as ?? "text");
 }
 
 /** JSON bodies as JSON, form bodies as URL-encoded pairs, anything else as given. */
 function bodySerializer(contentType: string | undefined): (body: unknown) => unknown {
   if (contentType === undefined || isJson(contentType)) return (body) => JSON.stringify(body);
   if (contentType.split(";")[0]?.trim().toLowerCase() === "application/x-www-form-urlencoded") {
-    return (body) => new URLSearchParams(Object.entries(body as Record<string, unknown>).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+    return (body) =>
+      new URLSearchParams(
+        Object.entries(body as Record<string, unknown>)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => [k, String(v)]),
+      );
   }
   return (body) => body;
 }
@@ -149,8 +158,10 @@ export function createTransport(options: ClientOptions): Transport {
       bodySerializer: bodySerializer(call.contentType),
     });
     // openapi-fetch leaves `error` undefined for an empty error body: status decides, not the field.
-    return (result.response.ok
-      ? { data: result.data as TData, response: result.response }
-      : { error: result.error as TError, response: result.response }) as ApiResult<TData, TError>;
+    return (
+      result.response.ok
+        ? { data: result.data as TData, response: result.response }
+        : { error: result.error as TError, response: result.response }
+    ) as ApiResult<TData, TError>;
   };
 }

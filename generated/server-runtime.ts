@@ -243,7 +243,11 @@ function canonicalValue(raw: string, parameter: QueryParameterSpec): string | un
 
 function typeError(parameter: QueryParameterSpec): FieldFailure {
   const article = parameter.type === "integer" ? "an" : "a";
-  return { field: parameter.name, code: "Type", message: `${parameter.name} must be ${article} ${parameter.type}${parameter.array ? " list" : ""}` };
+  return {
+    field: parameter.name,
+    code: "Type",
+    message: `${parameter.name} must be ${article} ${parameter.type}${parameter.array ? " list" : ""}`,
+  };
 }
 
 export interface BoundQuery {
@@ -267,7 +271,11 @@ export function bindQuery(rawQuery: string, parameters: readonly QueryParameterS
   const errors: FieldFailure[] = [];
   const pairs = [...new URLSearchParams(rawQuery)];
   if (pairs.length > maxPairs) {
-    return { query: "", values: {}, errors: [{ field: "query", code: "TooManyParameters", message: `At most ${maxPairs} query parameters are allowed` }] };
+    return {
+      query: "",
+      values: {},
+      errors: [{ field: "query", code: "TooManyParameters", message: `At most ${maxPairs} query parameters are allowed` }],
+    };
   }
   for (const [name, value] of pairs) {
     if (value === "" || name === "") continue;
@@ -341,9 +349,11 @@ export function clientUrl(req: Request): string {
 function parseCredentials(req: Request, name: string, scheme: SecuritySchemeSpec): Credentials | undefined | "malformed" {
   if (scheme.type === "apiKey") {
     const raw =
-      scheme.in === "header" ? req.get(scheme.name)
-      : scheme.in === "query" ? new URLSearchParams(req.url.split("?")[1] ?? "").get(scheme.name) ?? undefined
-      : cookieValue(req.get("cookie"), scheme.name);
+      scheme.in === "header"
+        ? req.get(scheme.name)
+        : scheme.in === "query"
+          ? (new URLSearchParams(req.url.split("?")[1] ?? "").get(scheme.name) ?? undefined)
+          : cookieValue(req.get("cookie"), scheme.name);
     return raw ? { scheme: name, type: "apiKey", key: raw } : undefined;
   }
   const header = req.get("authorization");
@@ -382,10 +392,7 @@ function challenges(operation: OperationSpec, schemes: ApiSpec["securitySchemes"
 }
 
 function unauthorized(message: string, challenge: string[]): RouterError {
-  return new RouterError(
-    { status: 401, code: "Unauthorized", message, errors: [] },
-    { "WWW-Authenticate": challenge.join(", ") },
-  );
+  return new RouterError({ status: 401, code: "Unauthorized", message, errors: [] }, { "WWW-Authenticate": challenge.join(", ") });
 }
 
 async function authorize<TCaller extends Caller>(
@@ -532,7 +539,11 @@ function pascal(keyword: string): string {
   return keyword.replace(/(^|[^A-Za-z0-9])([a-z])/g, (_m, _sep, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, "");
 }
 
-function toFailure(error: unknown, req: Request, exposeErrors: boolean): { failure: RouterFailure; headers: Record<string, string | string[]> } {
+function toFailure(
+  error: unknown,
+  req: Request,
+  exposeErrors: boolean,
+): { failure: RouterFailure; headers: Record<string, string | string[]> } {
   if (error instanceof RouterError) return { failure: error.failure, headers: { ...error.headers } };
   const err = (error ?? {}) as ValidatorError & { type?: string; expose?: boolean };
   const status = typeof err.status === "number" && err.status >= 400 && err.status < 600 ? err.status : 500;
@@ -547,8 +558,13 @@ function toFailure(error: unknown, req: Request, exposeErrors: boolean): { failu
       headers: {},
     };
   }
-  if (status === 404) return { failure: { status, code: "NotFound", message: `No route for ${req.method} ${req.path}`, errors: [] }, headers: {} };
-  if (status === 405) return { failure: { status, code: "MethodNotAllowed", message: `${req.method} is not allowed on ${req.path}`, errors: [] }, headers: { ...(err.headers ?? {}) } };
+  if (status === 404)
+    return { failure: { status, code: "NotFound", message: `No route for ${req.method} ${req.path}`, errors: [] }, headers: {} };
+  if (status === 405)
+    return {
+      failure: { status, code: "MethodNotAllowed", message: `${req.method} is not allowed on ${req.path}`, errors: [] },
+      headers: { ...(err.headers ?? {}) },
+    };
   const fields: FieldFailure[] = (err.errors ?? []).map((e) => {
     const keyword = e.errorCode?.split(".")[0];
     return {
@@ -561,7 +577,7 @@ function toFailure(error: unknown, req: Request, exposeErrors: boolean): { failu
   const merged = [...bindingErrors, ...fields.filter((f) => !bindingErrors.some((u) => u.field === f.field))];
   if (merged.length > 0 && status === 400) return { failure: badRequest(merged).failure, headers: {} };
   // body-parser errors (bad JSON, too large) carry an `expose`d message meant for clients.
-  const message = err.expose && err.message ? err.message : err.message ?? "Bad Request";
+  const message = err.expose && err.message ? err.message : (err.message ?? "Bad Request");
   return { failure: { status, code: pascal(err.type ?? "BadRequest"), message, errors: merged }, headers: {} };
 }
 
@@ -576,7 +592,10 @@ function errorResponder<TErrorBody>(options: RouterOptions<Caller, TErrorBody>) 
     if (failure.status >= 500) options.onError?.(error, req);
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     // res.send, not res.json: the error body must not be re-validated as a handler response.
-    res.status(failure.status).type("application/json").send(JSON.stringify(options.errorBody(failure)));
+    res
+      .status(failure.status)
+      .type("application/json")
+      .send(JSON.stringify(options.errorBody(failure)));
   };
 }
 
@@ -615,7 +634,8 @@ function invoke(operation: OperationSpec, handler: AnyHandler): RequestHandler {
         accept,
         request: req,
       });
-      const declared = operation.responses[String(result.status)] ?? operation.responses[`${String(result.status)[0]}XX`] ?? operation.responses.default;
+      const declared =
+        operation.responses[String(result.status)] ?? operation.responses[`${String(result.status)[0]}XX`] ?? operation.responses.default;
       if (!declared) throw new Error(`${operation.name} returned status ${result.status}, which the spec does not declare`);
       const contentType = result.contentType ?? declared[0];
       if (contentType && declared.length > 0 && !declared.includes(contentType)) {
@@ -651,7 +671,14 @@ function methodNotAllowed(allowed: readonly HttpMethod[]): RequestHandler {
   const allow = allowed.map((m) => m.toUpperCase()).join(", ");
   return (req, res, next) => {
     res.setHeader("Allow", allow);
-    next(new RouterError({ status: 405, code: "MethodNotAllowed", message: `${req.method} is not allowed on ${req.path}; use ${allow}`, errors: [] }));
+    next(
+      new RouterError({
+        status: 405,
+        code: "MethodNotAllowed",
+        message: `${req.method} is not allowed on ${req.path}; use ${allow}`,
+        errors: [],
+      }),
+    );
   };
 }
 
@@ -685,7 +712,14 @@ export function createOperationRouter<TCaller extends Caller, TErrorBody>(
   for (const operation of spec.operations) {
     const handler = table[operation.name];
     if (!handler) throw new Error(`No handler for operation ${operation.name}`);
-    router[operation.method](operation.expressPath, authorizer(operation, spec, opts), queryBinder(operation, maxPairs), bodyParsers, validators, invoke(operation, handler));
+    router[operation.method](
+      operation.expressPath,
+      authorizer(operation, spec, opts),
+      queryBinder(operation, maxPairs),
+      bodyParsers,
+      validators,
+      invoke(operation, handler),
+    );
   }
   const methodsByPath = new Map<string, HttpMethod[]>();
   for (const operation of spec.operations) {

@@ -33,7 +33,9 @@ async function generateIfStale(): Promise<void> {
     console.error(`prestart: regenerated ${written.length} file(s) from openapi/`);
   } catch (error) {
     if (built === 0) throw error;
-    console.error(`prestart: the spec is broken; the server serves the last good generated code (${error instanceof Error ? error.message : String(error)})`);
+    console.error(
+      `prestart: the spec is broken; the server serves the last good generated code (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
 }
 

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     const base = `http://${config.host}:${port}`;
     logger.info({ url: base, database: redactUrl(config.databaseUrl) }, "listening");
     process.stdout.write(
-      [
+      `${[
         "",
         `  Customers API  ${base}/customers`,
         `  CSV            ${base}/customers.csv`,
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
         ...["sysadmin", "manager", "customer", "nobody"].map((user) => `    ${user.padEnd(9)} ${demoApiKey(user)}`),
         `  Try: curl -u sysadmin:${DEMO_PASSWORD} '${base}/customers?countPerPage=3'`,
         "",
-      ].join("\n") + "\n",
+      ].join("\n")}\n`,
     );
   });
 

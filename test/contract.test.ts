@@ -29,7 +29,8 @@ interface Target {
 }
 
 function clientFor(baseUrl: () => string) {
-  return (user?: string, password = DEMO_PASSWORD) => createApiClient({ baseUrl: baseUrl(), ...(user ? { auth: { username: user, password } } : {}) });
+  return (user?: string, password = DEMO_PASSWORD) =>
+    createApiClient({ baseUrl: baseUrl(), ...(user ? { auth: { username: user, password } } : {}) });
 }
 
 interface Violation {
@@ -116,7 +117,8 @@ describe.each(targets)("the contract, on $name", (target) => {
   it.each(parameterExamples)("accepts $name = $value", async ({ name, value }) => {
     const query = { [name]: value } as ListCustomersQuery;
     const client = target.client("sysadmin");
-    const result = name === "format" && value === "csv" ? await client.listCustomers(query, { accept: "text/csv" }) : await client.listCustomers(query);
+    const result =
+      name === "format" && value === "csv" ? await client.listCustomers(query, { accept: "text/csv" }) : await client.listCustomers(query);
     expect(result.response.status).toBe(200);
     if (typeof result.data !== "string") expect(schemaErrors("ListCustomersResponse", result.data)).toEqual([]);
     expectClean(result, target);
@@ -182,7 +184,11 @@ describe("the mock, for frontend developers", () => {
   it("answers cross-origin preflights, so a browser app on another port can call it", async () => {
     const response = await fetch(`${mock.baseUrl}/customers`, {
       method: "OPTIONS",
-      headers: { Origin: "http://localhost:5173", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization" },
+      headers: {
+        Origin: "http://localhost:5173",
+        "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "authorization",
+      },
     });
     expect(response.status).toBeLessThan(300);
     expect(response.headers.get("access-control-allow-origin")).toBeTruthy();
@@ -198,7 +204,10 @@ describe("the proxy, as a referee", () => {
     const upstream = await listen(liar);
     const referee = await prismProxy(upstream.baseUrl);
     try {
-      const result = await createApiClient({ baseUrl: referee.baseUrl, auth: { username: "sysadmin", password: DEMO_PASSWORD } }).listCustomers();
+      const result = await createApiClient({
+        baseUrl: referee.baseUrl,
+        auth: { username: "sysadmin", password: DEMO_PASSWORD },
+      }).listCustomers();
       // The violations themselves, not just any 5xx: an unreachable upstream is a 5xx too.
       const violations = responseViolations(result.response).map((v) => v.location.join("."));
       expect(violations, referee.output().slice(-2000)).toContain("response.body.items.0");

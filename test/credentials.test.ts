@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  CredentialVerifier, hashApiKey, hashPassword, makeApiKey, verifyPassword,
-} from "../server/auth/credentials.js";
+import { CredentialVerifier, hashApiKey, hashPassword, makeApiKey, verifyPassword } from "../server/auth/credentials.js";
 import type { StoredUser } from "../server/store/contract.js";
 
 describe("password hashes", () => {
@@ -17,9 +15,15 @@ describe("password hashes", () => {
   it("rejects malformed or hostile stored hashes instead of throwing", async () => {
     const stored = await hashPassword("pw");
     const parts = stored.split("$");
-    for (const bad of ["", "plain", "bcrypt$x", parts.slice(0, 5).join("$"),
+    for (const bad of [
+      "",
+      "plain",
+      "bcrypt$x",
+      parts.slice(0, 5).join("$"),
       ["scrypt", String(2 ** 30), ...parts.slice(2)].join("$"), // memory bomb
-      ["scrypt", "1000", ...parts.slice(2)].join("$")]) { // N not a power of two
+      ["scrypt", "1000", ...parts.slice(2)].join("$"),
+    ]) {
+      // N not a power of two
       expect(await verifyPassword("pw", bad)).toBe(false);
     }
   });
@@ -53,12 +57,18 @@ async function setup(options: { ttlMs?: number; maxEntries?: number } = {}) {
   const verifier = new CredentialVerifier(store, {
     ...options,
     now: () => clock,
-    verifyPassword: async (pw, stored) => { calls++; return verifyPassword(pw, stored); },
+    verifyPassword: async (pw, stored) => {
+      calls++;
+      return verifyPassword(pw, stored);
+    },
   });
   return {
-    verifier, users,
+    verifier,
+    users,
     calls: () => calls,
-    advance: (ms: number) => { clock += ms; },
+    advance: (ms: number) => {
+      clock += ms;
+    },
   };
 }
 

@@ -92,7 +92,9 @@ describe("who may see what", () => {
   });
 
   it("filters inside the scope: a customer naming an outside customer gets nothing from it", async () => {
-    const outside = everyone.find((c) => c.id !== userOf("customer").customerId && !c.breadcrumb?.some((b) => b.id === userOf("customer").customerId))!;
+    const outside = everyone.find(
+      (c) => c.id !== userOf("customer").customerId && !c.breadcrumb?.some((b) => b.id === userOf("customer").customerId),
+    )!;
     expect((await list(`specificIds=${outside.id}`, "customer")).items).toEqual([]);
   });
 
@@ -117,7 +119,9 @@ describe("who may see what", () => {
   });
 
   it("accepts the demo API keys as Bearer tokens", async () => {
-    const response = await fetch(`${server.baseUrl}/customers?countPerPage=1`, { headers: { authorization: `Bearer ${userOf("manager").apiKey}` } });
+    const response = await fetch(`${server.baseUrl}/customers?countPerPage=1`, {
+      headers: { authorization: `Bearer ${userOf("manager").apiKey}` },
+    });
     expect(response.status).toBe(200);
     const body = (await response.json()) as ListCustomersResponse;
     expect(userOf("manager").accountIds).toContain(body.items[0]!.accountId);
@@ -132,7 +136,7 @@ describe("filters", () => {
   });
 
   it("nameFilter is a case-insensitive substring, taken literally", async () => {
-    for (const needle of ["DENTAL", "%", "_", "'", "\\", "café", "STRASSE".toLowerCase(), "Straße", "東京", "o'brien &", "\"quoted\""]) {
+    for (const needle of ["DENTAL", "%", "_", "'", "\\", "café", "STRASSE".toLowerCase(), "Straße", "東京", "o'brien &", '"quoted"']) {
       const expected = everyone.filter((c) => foldName(c.name).includes(foldName(needle)));
       const got = (await list(`nameFilter=${encodeURIComponent(needle)}&all=true`)).items;
       expect(ids(got), needle).toEqual(ids(expected));
@@ -255,7 +259,7 @@ describe("lenient query binding on the real data", () => {
 
 describe("CSV", () => {
   it("is the same bytes for Accept, .csv and format=csv, sent as an attachment", async () => {
-    const query = "accountIds=" + demo.accounts[0]!.id + "&countPerPage=50";
+    const query = `accountIds=${demo.accounts[0]!.id}&countPerPage=50`;
     const byAccept = await get(`/customers?${query}`, "sysadmin", { accept: "text/csv" });
     const byPath = await get(`/customers.csv?${query}`);
     const byFormat = await get(`/customers?${query}&format=csv`);
@@ -299,12 +303,15 @@ describe("bad input", () => {
       ["sortField=password", "sortField"],
       ["sortOrder=Sideways", "sortOrder"],
       ["shallowParent=maybe", "shallowParent"],
-      ["nameFilter=" + "x".repeat(10_000), "nameFilter"],
+      [`nameFilter=${"x".repeat(10_000)}`, "nameFilter"],
     ];
     for (const [query, field] of cases) {
       const { status, json } = await get(`/customers?${query}`);
       expect(status, query).toBe(400);
-      expect(json.responseStatus.errors.map((e: { fieldName: string }) => e.fieldName), query).toContain(field);
+      expect(
+        json.responseStatus.errors.map((e: { fieldName: string }) => e.fieldName),
+        query,
+      ).toContain(field);
     }
   });
 
@@ -312,14 +319,21 @@ describe("bad input", () => {
     const missing = await get("/customers/42");
     expect(missing.status).toBe(404);
     expect(missing.json.responseStatus.errorCode).toBe("NotFound");
-    const post = await fetch(`${server.baseUrl}/customers`, { method: "POST", headers: { authorization: basic("sysadmin", DEMO_PASSWORD) } });
+    const post = await fetch(`${server.baseUrl}/customers`, {
+      method: "POST",
+      headers: { authorization: basic("sysadmin", DEMO_PASSWORD) },
+    });
     expect(post.status).toBe(405);
     expect((await post.json()).responseStatus.errorCode).toBe("MethodNotAllowed");
   });
 
   it("echoes a safe request id and replaces an unsafe one", async () => {
-    expect((await get("/customers?countPerPage=1", "sysadmin", { "x-request-id": "abc-123" })).response.headers.get("x-request-id")).toBe("abc-123");
-    const forged = (await get("/customers?countPerPage=1", "sysadmin", { "x-request-id": "a\" injected" })).response.headers.get("x-request-id");
+    expect((await get("/customers?countPerPage=1", "sysadmin", { "x-request-id": "abc-123" })).response.headers.get("x-request-id")).toBe(
+      "abc-123",
+    );
+    const forged = (await get("/customers?countPerPage=1", "sysadmin", { "x-request-id": 'a" injected' })).response.headers.get(
+      "x-request-id",
+    );
     expect(forged).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

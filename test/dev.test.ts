@@ -41,9 +41,21 @@ async function copyProject(): Promise<string> {
 }
 
 function startDev(): ChildProcess {
-  const env = { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATABASE_URL: "sqlite::memory:", DEMO_CUSTOMERS: "50", LOG_LEVEL: "info" };
+  const env = {
+    ...process.env,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    DATABASE_URL: "sqlite::memory:",
+    DEMO_CUSTOMERS: "50",
+    LOG_LEVEL: "info",
+  };
   // Its own process group, so cleanup can reach the server children even if dev hangs.
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/dev.ts"], { cwd: dir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/dev.ts"], {
+    cwd: dir,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   for (const stream of [child.stdout, child.stderr]) stream.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
   return child;
 }
@@ -81,7 +93,10 @@ function serverPids(): number[] {
 }
 
 function get(pathname: string): Promise<Response> {
-  return fetch(`http://127.0.0.1:${port}${pathname}`, { headers: { authorization: basic("sysadmin", "demo") }, signal: AbortSignal.timeout(10_000) });
+  return fetch(`http://127.0.0.1:${port}${pathname}`, {
+    headers: { authorization: basic("sysadmin", "demo") },
+    signal: AbortSignal.timeout(10_000),
+  });
 }
 
 async function editSpec(edit: (yaml: string) => string): Promise<void> {
@@ -134,7 +149,12 @@ describe("npm run dev", () => {
 
   it("regenerates on a spec save and restarts the server with the new field", async () => {
     const mark = output.length;
-    await editSpec((yaml) => yaml.replace("  lastModifiedBy:\n", "  region:\n    type: string\n    description: The region this customer is served from\n  lastModifiedBy:\n"));
+    await editSpec((yaml) =>
+      yaml.replace(
+        "  lastModifiedBy:\n",
+        "  region:\n    type: string\n    description: The region this customer is served from\n  lastModifiedBy:\n",
+      ),
+    );
     const serving = await waitForOutput(/\[dev\] serving in (\d+) ms/, mark);
     console.log(`spec save -> serving in ${servingMs(serving)} ms`);
 
@@ -169,7 +189,9 @@ describe("npm run dev", () => {
     const before = await generatedFiles();
     const pids = serverPids();
     const mark = output.length;
-    await editSpec((yaml) => yaml.replace("region: [unclosed\n", "").replace("  region:\n    type: string\n", "  region:\n    type: string\n    enum: [1, 2]\n"));
+    await editSpec((yaml) =>
+      yaml.replace("region: [unclosed\n", "").replace("  region:\n    type: string\n", "  region:\n    type: string\n    enum: [1, 2]\n"),
+    );
     await waitForOutput(/the spec is broken/, mark);
     const yaml = await readFile(path.join(dir, customerInfo), "utf8");
     const enumLine = yaml.split("\n").indexOf("    enum: [1, 2]") + 1;

@@ -72,7 +72,9 @@ beforeAll(async () => {
   // CI installs Chromium (.ci/run); a missing one must fail the suite, not skip it, or the
   // docs would go untested without anyone noticing.
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: the docs test needs Debian's Chromium. Install it with: apt-get install -y --no-install-recommends chromium`);
+    throw new Error(
+      `${CHROMIUM} not found: the docs test needs Debian's Chromium. Install it with: apt-get install -y --no-install-recommends chromium`,
+    );
   }
   spec = JSON.parse(await readFile(BUNDLED_SPEC, "utf8")) as Json;
   dir = await mkdtemp(path.join(tmpdir(), "docs-browser-"));

@@ -55,7 +55,14 @@ describe("generated files", () => {
 
   it("each carry a do-not-edit header naming the spec", () => {
     for (const [name, files] of outputs) {
-      expect([...files.keys()].sort()).toEqual(["client-runtime.ts", "client.ts", "openapi.json", "schema.d.ts", "server-runtime.ts", "server.ts"]);
+      expect([...files.keys()].sort()).toEqual([
+        "client-runtime.ts",
+        "client.ts",
+        "openapi.json",
+        "schema.d.ts",
+        "server-runtime.ts",
+        "server.ts",
+      ]);
       for (const [file, content] of files) {
         const firstLine = file.endsWith(".json") ? JSON.parse(content)["x-generated"] : content.split("\n")[0];
         expect(firstLine, `${name}/${file}`).toMatch(/DO NOT EDIT/);
@@ -136,8 +143,14 @@ export const unhealthy: GetHealthResult = { status: 500 };
       path.join(work, "tsconfig.json"),
       JSON.stringify({
         compilerOptions: {
-          target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true,
-          skipLibCheck: true, lib: ["ES2022", "DOM"], types: ["node"],
+          target: "ES2022",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          lib: ["ES2022", "DOM"],
+          types: ["node"],
         },
         include: ["**/*.ts"],
       }),

@@ -111,7 +111,11 @@ function arbitraryFor(name: string, schema: Schema): fc.Arbitrary<unknown> {
   }
   const maxLength = schema.maxLength ?? 50;
   const fragments = everyone.flatMap((c) => [c.name.slice(0, 3), c.name.slice(2, 6).toUpperCase()]);
-  return fc.oneof(fc.constantFrom(...fragments), fc.string({ maxLength: Math.min(maxLength, 6) }), fc.constantFrom("%", "_", "'", "\\", "é", "東京", "o'b"));
+  return fc.oneof(
+    fc.constantFrom(...fragments),
+    fc.string({ maxLength: Math.min(maxLength, 6) }),
+    fc.constantFrom("%", "_", "'", "\\", "é", "東京", "o'b"),
+  );
 }
 
 /** Any subset of the parameters, each from its own schema; JSON only (CSV has its own tests). Built once the data is loaded. */
@@ -154,27 +158,37 @@ function model(user: string, q: ListCustomersQuery): Expected {
   const tags = q.tagIds ?? [];
   const specific = set(q.specificIds);
   const needle = q.nameFilter ? foldName(q.nameFilter) : undefined;
-  const matches = everyone.filter(inScope(user)).filter(
-    (c) =>
-      (!accounts || accounts.has(c.accountId)) &&
-      (!needle || foldName(c.name).includes(needle)) &&
-      (!parents || (q.shallowParent ? parents.has(c.parentCustomerId ?? "") : !!c.breadcrumb?.some((b) => parents.has(b.id!)))) &&
-      tags.every((t) => c.tags?.some((x) => x.id === t)) &&
-      (!specific || specific.has(c.id)),
-  );
+  const matches = everyone
+    .filter(inScope(user))
+    .filter(
+      (c) =>
+        (!accounts || accounts.has(c.accountId)) &&
+        (!needle || foldName(c.name).includes(needle)) &&
+        (!parents || (q.shallowParent ? parents.has(c.parentCustomerId ?? "") : !!c.breadcrumb?.some((b) => parents.has(b.id!)))) &&
+        tags.every((t) => c.tags?.some((x) => x.id === t)) &&
+        (!specific || specific.has(c.id)),
+    );
   const field = q.sortField ?? "name";
   const key = (c: CustomerInfo) => (field === "name" ? foldName(c.name) : (c as Record<string, unknown>)[field]);
   matches.sort((a, b) => compare(key(a), key(b)) || compare(a.id, b.id));
   if (q.sortOrder === "Descend") matches.reverse();
   const n = matches.length;
   if (q.all) {
-    return { status: 200, body: q.simplifiedPaging ? { items: matches, hasMorePages: false } : { items: matches, totalCount: n, totalPages: n === 0 ? 0 : 1, hasMorePages: false } };
+    return {
+      status: 200,
+      body: q.simplifiedPaging
+        ? { items: matches, hasMorePages: false }
+        : { items: matches, totalCount: n, totalPages: n === 0 ? 0 : 1, hasMorePages: false },
+    };
   }
   const size = q.countPerPage ?? 25;
   const page = q.page ?? 0;
   const items = matches.slice(page * size, (page + 1) * size);
   const hasMorePages = (page + 1) * size < n;
-  return { status: 200, body: q.simplifiedPaging ? { items, hasMorePages } : { items, totalCount: n, totalPages: Math.ceil(n / size), hasMorePages } };
+  return {
+    status: 200,
+    body: q.simplifiedPaging ? { items, hasMorePages } : { items, totalCount: n, totalPages: Math.ceil(n / size), hasMorePages },
+  };
 }
 
 const summary = (body: ListCustomersResponse) => ({ ...body, items: body.items.map((c) => c.id) });
@@ -201,7 +215,10 @@ describe("random valid queries", () => {
     expect(nonEmpty.length).toBeGreaterThan(samples.length * 0.4);
   });
   it("answer 2xx with a valid body equal to what the model computes", async () => {
-    await fc.assert(fc.asyncProperty(validQuery(), (query) => checkAgainstModel("sysadmin", query)), { numRuns: RUNS.valid });
+    await fc.assert(
+      fc.asyncProperty(validQuery(), (query) => checkAgainstModel("sysadmin", query)),
+      { numRuns: RUNS.valid },
+    );
   });
 
   it.each(["manager", "customer"])("never reach outside the scope of %s", async (user) => {
@@ -235,15 +252,40 @@ const listNames = parameters.filter((p) => p.schema.type === "array").map((p) =>
 
 const oddCase = (name: string) => fc.mixedCase(fc.constant(name));
 const hostileText = fc.oneof(
-  fc.constantFrom("' OR 1=1 --", "'; DROP TABLE customers; --", "%", "%%", "_", "\\", "\\%", "\"", "\u0000", "NaN", "[]", "[,]", "{}", "🙂", "Ω≈ç√"),
+  fc.constantFrom(
+    "' OR 1=1 --",
+    "'; DROP TABLE customers; --",
+    "%",
+    "%%",
+    "_",
+    "\\",
+    "\\%",
+    '"',
+    "\u0000",
+    "NaN",
+    "[]",
+    "[,]",
+    "{}",
+    "🙂",
+    "Ω≈ç√",
+  ),
   fc.string({ unit: "grapheme", maxLength: 30 }),
 );
 
 /** One surely-invalid pair: the request must be refused with a 4xx. */
 const invalidPair: fc.Arbitrary<[string, string]> = fc.oneof(
   // A non-empty value: an unknown name with an empty value is skipped like any empty value.
-  fc.tuple(fc.stringMatching(/^[a-z]{3,12}$/).filter((n) => !names.some((m) => m.toLowerCase() === n)), hostileText.filter((t) => t !== "")),
-  fc.tuple(fc.constantFrom(...numericNames).chain(oddCase), fc.oneof(fc.constantFrom("-1", "1e309", "99999999999999999999", "2.5", "0x10", "abc", "-2147483649"), hostileText.filter((t) => !/^\s*\d+\s*$/.test(t) && t !== ""))),
+  fc.tuple(
+    fc.stringMatching(/^[a-z]{3,12}$/).filter((n) => !names.some((m) => m.toLowerCase() === n)),
+    hostileText.filter((t) => t !== ""),
+  ),
+  fc.tuple(
+    fc.constantFrom(...numericNames).chain(oddCase),
+    fc.oneof(
+      fc.constantFrom("-1", "1e309", "99999999999999999999", "2.5", "0x10", "abc", "-2147483649"),
+      hostileText.filter((t) => !/^\s*\d+\s*$/.test(t) && t !== ""),
+    ),
+  ),
   fc.tuple(fc.constantFrom(...booleanNames).chain(oddCase), fc.constantFrom("yes", "1", "maybe", "tru", "' OR 1=1")),
   fc.tuple(fc.constantFrom(...enumNames).chain(oddCase), fc.constantFrom("password", "Sideways", "' OR 1=1 --", "name;drop")),
   fc.tuple(fc.constantFrom("nameFilter"), fc.constant("x".repeat(10_000))),
@@ -259,7 +301,18 @@ function encode(pairs: [string, string][]): string {
 }
 
 const goodAuth = basic("sysadmin", DEMO_PASSWORD);
-const badAuth = fc.constantFrom("Basic", "Basic !!!", "Basic " + Buffer.from("sysadmin").toString("base64"), "Bearer", "Bearer ", "Bearer ' OR 1=1", "Digest x", basic("sysadmin", "wrong"), basic("' OR 1=1 --", "x"), "x".repeat(5000));
+const badAuth = fc.constantFrom(
+  "Basic",
+  "Basic !!!",
+  `Basic ${Buffer.from("sysadmin").toString("base64")}`,
+  "Bearer",
+  "Bearer ",
+  "Bearer ' OR 1=1",
+  "Digest x",
+  basic("sysadmin", "wrong"),
+  basic("' OR 1=1 --", "x"),
+  "x".repeat(5000),
+);
 
 async function send(query: string, authorization: string | undefined) {
   const response = await fetch(`${server.baseUrl}/customers?${query}`, { headers: authorization ? { authorization } : {} });
@@ -275,8 +328,14 @@ describe("invalid and hostile input", () => {
 
   it("always gets a 4xx in the error shape, never a 5xx", async () => {
     const request = fc.record({
-      pairs: fc.tuple(fc.array(anyPair, { maxLength: 4 }), invalidPair, fc.array(anyPair, { maxLength: 2 })).map(([a, bad, b]) => [...a, bad, ...b]),
-      authorization: fc.oneof({ weight: 3, arbitrary: fc.constant(goodAuth) }, { weight: 1, arbitrary: badAuth }, { weight: 1, arbitrary: fc.constant(undefined) }),
+      pairs: fc
+        .tuple(fc.array(anyPair, { maxLength: 4 }), invalidPair, fc.array(anyPair, { maxLength: 2 }))
+        .map(([a, bad, b]) => [...a, bad, ...b]),
+      authorization: fc.oneof(
+        { weight: 3, arbitrary: fc.constant(goodAuth) },
+        { weight: 1, arbitrary: badAuth },
+        { weight: 1, arbitrary: fc.constant(undefined) },
+      ),
     });
     await fc.assert(
       fc.asyncProperty(request, async ({ pairs, authorization }) => {

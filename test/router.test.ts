@@ -36,14 +36,25 @@ const handlers: Handlers<TestCaller> = {
     lastInput = input;
     const { query } = input;
     if (input.accept === "text/csv") {
-      return { status: 200, contentType: "text/csv", body: "Id\r\nc1\r\n", headers: { "Content-Disposition": "attachment;filename=ListCustomers.csv" } };
+      return {
+        status: 200,
+        contentType: "text/csv",
+        body: "Id\r\nc1\r\n",
+        headers: { "Content-Disposition": "attachment;filename=ListCustomers.csv" },
+      };
     }
     if (query.nameFilter === "break-the-contract") {
       // A body the spec forbids: `name` must be a string. Response validation must catch it.
       return { status: 200, body: { items: [{ id: "c1", accountId: "a", name: 42 as unknown as string }] } };
     }
     if (query.all) {
-      return { status: 200, body: streamJsonArray<ListCustomersResponse, "items">("items", [customer("c1"), customer("c2")], (count) => ({ totalCount: count, hasMorePages: false })) };
+      return {
+        status: 200,
+        body: streamJsonArray<ListCustomersResponse, "items">("items", [customer("c1"), customer("c2")], (count) => ({
+          totalCount: count,
+          hasMorePages: false,
+        })),
+      };
     }
     return { status: 200, body: { items: [customer("c1")], totalCount: 1, totalPages: 1, hasMorePages: false } };
   },
@@ -157,7 +168,7 @@ describe("security", () => {
 
 describe("400 in the spec's error shape", () => {
   it("names every invalid field, unknown ones included", async () => {
-    const { status, json } = await get("/customers?page=-1&countPerPage=5000&sortField=favouriteColour&bogus=1&tagIds=" + "x".repeat(65));
+    const { status, json } = await get(`/customers?page=-1&countPerPage=5000&sortField=favouriteColour&bogus=1&tagIds=${"x".repeat(65)}`);
     expect(status).toBe(400);
     const fields = json.responseStatus.errors.map((e: { fieldName: string }) => e.fieldName).sort();
     expect(fields).toEqual(["bogus", "countPerPage", "page", "sortField", "tagIds"]);

@@ -53,7 +53,6 @@ function info(m: ModelCustomer): CustomerInfo {
   return rest;
 }
 
-
 const sortKey: Record<SortField, (c: ModelCustomer) => string | number | null> = {
   id: (c) => c.id,
   name: (c) => fold(c.name),
@@ -99,8 +98,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const query = (q: Partial<CustomerQuery> = {}): CustomerQuery =>
-  ({ scope: { kind: "all" }, sortField: "name", sortOrder: "Ascend", ...q });
+const query = (q: Partial<CustomerQuery> = {}): CustomerQuery => ({ scope: { kind: "all" }, sortField: "name", sortOrder: "Ascend", ...q });
 
 async function collect(it: AsyncIterable<CustomerInfo>): Promise<CustomerInfo[]> {
   const out: CustomerInfo[] = [];
@@ -180,18 +178,45 @@ describe.each(Object.keys(PLANS) as (keyof typeof PLANS)[])("plan %s", (mode) =>
     });
 
     it.each([
-      "café", "CAFÉ MÜ", "ångström", "straße", "100%", "%", "_", "c_f", "0_5",
-      "'", "o'b", "\\", "k\\s", '"', '"quoted"', "東京", "東", "a", "de", "dental", "harbor logistics", "zz%qq", "%%", "__",
+      "café",
+      "CAFÉ MÜ",
+      "ångström",
+      "straße",
+      "100%",
+      "%",
+      "_",
+      "c_f",
+      "0_5",
+      "'",
+      "o'b",
+      "\\",
+      "k\\s",
+      '"',
+      '"quoted"',
+      "東京",
+      "東",
+      "a",
+      "de",
+      "dental",
+      "harbor logistics",
+      "zz%qq",
+      "%%",
+      "__",
       "cafler", // both trigrams ("caf", "ler") are in "café müller", but not as one substring
-
     ])("nameFilter %j: case-insensitive literal substring", async (filter) => {
       const expected = await expectMatches({ nameFilter: filter }, (c) => fold(c.name).includes(fold(filter)), { allowEmpty: true });
       if (["%", "_", "%%", "__"].includes(filter)) expect(expected.length).toBeLessThan(model.length / 10); // not wildcards
     });
 
     it("nameFilter finds the tricky names", async () => {
-      for (const [filter, name] of [["CAFÉ", "Café Müller"], ["0% organic_f", "100% Organic_Farms"], ["\"QUOTED\" co", 'The "Quoted" Company'],
-        ["ångström labs", "ÅNGSTRÖM LABS"], ["\\slash", "Back\\Slash Studios"], ["o'brien", "O'Brien & Sons Plumbing"]] as const) {
+      for (const [filter, name] of [
+        ["CAFÉ", "Café Müller"],
+        ["0% organic_f", "100% Organic_Farms"],
+        ['"QUOTED" co', 'The "Quoted" Company'],
+        ["ångström labs", "ÅNGSTRÖM LABS"],
+        ["\\slash", "Back\\Slash Studios"],
+        ["o'brien", "O'Brien & Sons Plumbing"],
+      ] as const) {
         const { items } = await planned.listPage(query({ nameFilter: filter }), { page: 0, countPerPage: 100, count: false });
         expect(items.map((c) => c.name)).toContain(name);
       }
@@ -215,8 +240,7 @@ describe.each(Object.keys(PLANS) as (keyof typeof PLANS)[])("plan %s", (mode) =>
       const a = grandparent();
       const b = model.find((c) => c.ancestors.length === 0 && c.id !== a.id && descendantsOf(c.id).length > 0)!;
       const parents = [a.id, b.id];
-      const expected = await expectMatches({ parentCustomerIds: parents },
-        (c) => c.ancestors.some((x) => parents.includes(x)));
+      const expected = await expectMatches({ parentCustomerIds: parents }, (c) => c.ancestors.some((x) => parents.includes(x)));
       expect(ids(expected)).not.toContain(a.id);
       expect(expected.some((c) => c.ancestors.indexOf(a.id) >= 1)).toBe(true); // grandchildren are in
     });
@@ -248,8 +272,10 @@ describe.each(Object.keys(PLANS) as (keyof typeof PLANS)[])("plan %s", (mode) =>
       const a = grandparent();
       const tag = model.find((c) => c.ancestors.includes(a.id) && c.tagIds.length > 0)!.tagIds[0]!;
       const q = { accountIds: [a.accountId], parentCustomerIds: [a.id], tagIds: [tag], nameFilter: "e" };
-      await expectMatches(q, (c) => c.accountId === a.accountId && c.ancestors.includes(a.id) && c.tagIds.includes(tag)
-        && fold(c.name).includes("e"));
+      await expectMatches(
+        q,
+        (c) => c.accountId === a.accountId && c.ancestors.includes(a.id) && c.tagIds.includes(tag) && fold(c.name).includes("e"),
+      );
     });
   });
 
@@ -259,14 +285,19 @@ describe.each(Object.keys(PLANS) as (keyof typeof PLANS)[])("plan %s", (mode) =>
     it("accounts: only the given accounts; an empty list sees nothing", async () => {
       const managed = data.users.find((u) => u.username === "manager")!.accountIds;
       await expectMatches({ scope: { kind: "accounts", accountIds: managed } }, (c) => managed.includes(c.accountId));
-      await expectMatches({ scope: { kind: "accounts", accountIds: managed }, sortOrder: "Descend", nameFilter: "e" },
-        (c) => managed.includes(c.accountId) && fold(c.name).includes("e"));
-      await expectMatches({ scope: { kind: "accounts", accountIds: managed }, sortField: "dateCreated" },
-        (c) => managed.includes(c.accountId));
+      await expectMatches(
+        { scope: { kind: "accounts", accountIds: managed }, sortOrder: "Descend", nameFilter: "e" },
+        (c) => managed.includes(c.accountId) && fold(c.name).includes("e"),
+      );
+      await expectMatches({ scope: { kind: "accounts", accountIds: managed }, sortField: "dateCreated" }, (c) =>
+        managed.includes(c.accountId),
+      );
       // Counted from tag_accounts, the per-(tag, account) counts.
       const tag = data.tags[1]!.id!;
-      await expectMatches({ scope: { kind: "accounts", accountIds: managed }, tagIds: [tag] },
-        (c) => managed.includes(c.accountId) && c.tagIds.includes(tag));
+      await expectMatches(
+        { scope: { kind: "accounts", accountIds: managed }, tagIds: [tag] },
+        (c) => managed.includes(c.accountId) && c.tagIds.includes(tag),
+      );
       await expectMatches({ scope: { kind: "accounts", accountIds: [] } }, () => false, { allowEmpty: true });
     });
 
@@ -287,15 +318,22 @@ describe.each(Object.keys(PLANS) as (keyof typeof PLANS)[])("plan %s", (mode) =>
       const outside = model.find((c) => c.id !== id && !c.ancestors.includes(id))!;
       await expectMatches({ scope: { kind: "subtree", customerId: id }, specificIds: [outside.id] }, () => false, { allowEmpty: true });
       const parent = model.find((c) => c.id === id)!.parentCustomerId!; // outside the subtree, above it
-      await expectMatches({ scope: { kind: "subtree", customerId: id }, parentCustomerIds: [parent] },
-        (c) => c.id === id || c.ancestors.includes(id));
+      await expectMatches(
+        { scope: { kind: "subtree", customerId: id }, parentCustomerIds: [parent] },
+        (c) => c.id === id || c.ancestors.includes(id),
+      );
       await expectMatches({ scope: { kind: "subtree", customerId: "cus_unknown" } }, () => false, { allowEmpty: true });
     });
   });
 
   describe("paging", () => {
     const filter = { accountIds: [data.accounts[1]!.id] };
-    const expected = () => modelOrder(model.filter((c) => c.accountId === filter.accountIds[0]), "name", false);
+    const expected = () =>
+      modelOrder(
+        model.filter((c) => c.accountId === filter.accountIds[0]),
+        "name",
+        false,
+      );
 
     it("totals count the filtered set; a page past the end is empty", async () => {
       const n = expected().length;
@@ -323,22 +361,27 @@ describe.each(Object.keys(PLANS) as (keyof typeof PLANS)[])("plan %s", (mode) =>
   });
 
   describe("sorting", () => {
-    it.each(SORT_FIELDS.flatMap((f) => [[f, "Ascend"], [f, "Descend"]] as const))(
-      "%s %s: total and stable; pages concatenated equal the full sorted list",
-      async (sortField, sortOrder) => {
-        const q = query({ sortField, sortOrder });
-        const expected = ids(modelOrder(model, sortField, sortOrder === "Descend"));
-        const pages: (string | undefined)[] = [];
-        for (let page = 0; ; page++) {
-          const r = await planned.listPage(q, { page, countPerPage: 37, count: page === 0 });
-          pages.push(...ids(r.items));
-          if (!r.hasMorePages) break;
-        }
-        expect(new Set(pages).size).toBe(pages.length);
-        expect(pages).toEqual(expected);
-        expect(ids(await collect(planned.stream(q)))).toEqual(expected);
-      },
-    );
+    it.each(
+      SORT_FIELDS.flatMap(
+        (f) =>
+          [
+            [f, "Ascend"],
+            [f, "Descend"],
+          ] as const,
+      ),
+    )("%s %s: total and stable; pages concatenated equal the full sorted list", async (sortField, sortOrder) => {
+      const q = query({ sortField, sortOrder });
+      const expected = ids(modelOrder(model, sortField, sortOrder === "Descend"));
+      const pages: (string | undefined)[] = [];
+      for (let page = 0; ; page++) {
+        const r = await planned.listPage(q, { page, countPerPage: 37, count: page === 0 });
+        pages.push(...ids(r.items));
+        if (!r.hasMorePages) break;
+      }
+      expect(new Set(pages).size).toBe(pages.length);
+      expect(pages).toEqual(expected);
+      expect(ids(await collect(planned.stream(q)))).toEqual(expected);
+    });
   });
 });
 
@@ -355,7 +398,11 @@ describe("stream", () => {
       await seedDatabase(mem, 1200);
       const all = await collect(mem.stream(query({ sortField: "dateCreated", sortOrder: "Descend" })));
       expect(all.length).toBe(1200);
-      const page = await mem.listPage(query({ sortField: "dateCreated", sortOrder: "Descend" }), { page: 2, countPerPage: 100, count: true });
+      const page = await mem.listPage(query({ sortField: "dateCreated", sortOrder: "Descend" }), {
+        page: 2,
+        countPerPage: 100,
+        count: true,
+      });
       expect(ids(page.items)).toEqual(ids(all.slice(200, 300)));
     } finally {
       await mem.close();
@@ -446,12 +493,14 @@ describe("plan choice", () => {
 });
 
 describe("bulk load", () => {
-  const schemaOf = (s: SqliteCustomerStore) => (s as unknown as { db: { prepare(sql: string): { all(): unknown[] } } }).db
-    .prepare(`SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_stat%' ORDER BY type, name`).all();
+  const schemaOf = (s: SqliteCustomerStore) =>
+    (s as unknown as { db: { prepare(sql: string): { all(): unknown[] } } }).db
+      .prepare(`SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_stat%' ORDER BY type, name`)
+      .all();
 
   it("leaves the schema a migration creates, with counts and account names filled in", async () => {
-    const fresh = await openStore("sqlite::memory:") as SqliteCustomerStore;
-    const seeded = await openStore("sqlite::memory:") as SqliteCustomerStore;
+    const fresh = (await openStore("sqlite::memory:")) as SqliteCustomerStore;
+    const seeded = (await openStore("sqlite::memory:")) as SqliteCustomerStore;
     try {
       await seedDatabase(seeded, 300);
       expect(schemaOf(seeded)).toEqual(schemaOf(fresh));
@@ -465,7 +514,9 @@ describe("bulk load", () => {
         const both = customers.filter((c) => c.tagIds.includes(t.id!) && c.tagIds.includes(u)).length;
         expect((await seeded.listPage(query({ tagIds: [u, t.id!] }), { page: 0, countPerPage: 1, count: true })).totalCount).toBe(both);
       }
-      const [c] = (await seeded.listPage(query({ sortField: "accountName", sortOrder: "Descend" }), { page: 0, countPerPage: 1, count: false })).items;
+      const [c] = (
+        await seeded.listPage(query({ sortField: "accountName", sortOrder: "Descend" }), { page: 0, countPerPage: 1, count: false })
+      ).items;
       expect(c!.accountName).toBe([...local.accounts].sort((x, y) => cmp(y.name!, x.name!))[0]!.name);
     } finally {
       await fresh.close();
@@ -533,7 +584,10 @@ describe("users and API keys", () => {
 describe("openStore", () => {
   it("rejects URLs it cannot serve", async () => {
     await expect(openStore("postgres://u:secret@db/customers")).rejects.toThrow(/not implemented yet/);
-    const err = await openStore("mysql://u:secret@db/x").then(() => new Error("opened"), (e: unknown) => e as Error);
+    const err = await openStore("mysql://u:secret@db/x").then(
+      () => new Error("opened"),
+      (e: unknown) => e as Error,
+    );
     expect(err.message).toMatch(/sqlite:PATH/);
     expect(err.message).not.toMatch(/secret/);
   });

@@ -30,16 +30,35 @@ describe("names", () => {
 });
 
 describe("toParameterModel", () => {
-  const doc = { openapi: "3.1.0", components: { schemas: { Order: { type: "string", enum: ["Ascend", "Descend"] } } } } as unknown as OpenApiDocument;
+  const doc = {
+    openapi: "3.1.0",
+    components: { schemas: { Order: { type: "string", enum: ["Ascend", "Descend"] } } },
+  } as unknown as OpenApiDocument;
 
   it("defaults style and explode by location, as OpenAPI does", () => {
-    expect(toParameterModel(doc, { name: "q", in: "query", schema: { type: "string" } })).toMatchObject({ style: "form", explode: true, kind: "scalar" });
-    expect(toParameterModel(doc, { name: "id", in: "path", schema: { type: "string" } })).toMatchObject({ style: "simple", explode: false, required: true });
+    expect(toParameterModel(doc, { name: "q", in: "query", schema: { type: "string" } })).toMatchObject({
+      style: "form",
+      explode: true,
+      kind: "scalar",
+    });
+    expect(toParameterModel(doc, { name: "id", in: "path", schema: { type: "string" } })).toMatchObject({
+      style: "simple",
+      explode: false,
+      required: true,
+    });
   });
 
   it("follows $refs to find enum values, for arrays too", () => {
-    expect(toParameterModel(doc, { name: "o", in: "query", schema: { $ref: "#/components/schemas/Order" } }).enumValues).toEqual(["Ascend", "Descend"]);
-    const list = toParameterModel(doc, { name: "os", in: "query", explode: false, schema: { type: "array", items: { $ref: "#/components/schemas/Order" } } });
+    expect(toParameterModel(doc, { name: "o", in: "query", schema: { $ref: "#/components/schemas/Order" } }).enumValues).toEqual([
+      "Ascend",
+      "Descend",
+    ]);
+    const list = toParameterModel(doc, {
+      name: "os",
+      in: "query",
+      explode: false,
+      schema: { type: "array", items: { $ref: "#/components/schemas/Order" } },
+    });
     expect(list).toMatchObject({ kind: "array", explode: false, enumValues: ["Ascend", "Descend"] });
   });
 
@@ -66,7 +85,10 @@ describe("bindQuery", () => {
   });
 
   it("writes one canonical, strictly encoded query", () => {
-    expect(bind("TAGIDS=[a,b]&tagids=c&SortOrder=descend&ALL=TRUE")).toMatchObject({ query: "tagIds=a,b,c&sortOrder=Descend&all=true", errors: [] });
+    expect(bind("TAGIDS=[a,b]&tagids=c&SortOrder=descend&ALL=TRUE")).toMatchObject({
+      query: "tagIds=a,b,c&sortOrder=Descend&all=true",
+      errors: [],
+    });
     expect(bind("nameFilter=O'Brien%20(x)!*").query).toBe("nameFilter=O%27Brien%20%28x%29%21%2A");
   });
 
@@ -92,7 +114,16 @@ describe("bindQuery", () => {
       values: { all: false, page: 12, ratios: [1.5, -2000, 0.5] },
       errors: [],
     });
-    for (const bad of ["page=0x10", "page=1e309", "page=2.5", "page=99999999999999999999", "page=abc", "ratios=1,NaN", "ratios=Infinity", "all=yes"]) {
+    for (const bad of [
+      "page=0x10",
+      "page=1e309",
+      "page=2.5",
+      "page=99999999999999999999",
+      "page=abc",
+      "ratios=1,NaN",
+      "ratios=Infinity",
+      "all=yes",
+    ]) {
       const { errors } = bind(bad);
       expect(errors, bad).toHaveLength(1);
       expect(errors[0]!.code, bad).toBe("Type");

@@ -151,9 +151,21 @@ const fmtKb = (x: number) => (x < 100 ? x.toFixed(1) : x.toFixed(0));
 
 function table(rows: (Row | { label: string; error: string })[]): string {
   const head = [
-    "spec", "runs", "operations", "schemas",
-    "lint ms", "bundle ms", "types ms", "client ms", "server ms", "(client+server)/types", "total ms",
-    "schema.d.ts KB", "client.ts KB", "server.ts KB", "peak RSS MB",
+    "spec",
+    "runs",
+    "operations",
+    "schemas",
+    "lint ms",
+    "bundle ms",
+    "types ms",
+    "client ms",
+    "server ms",
+    "(client+server)/types",
+    "total ms",
+    "schema.d.ts KB",
+    "client.ts KB",
+    "server.ts KB",
+    "peak RSS MB",
   ];
   const lines = [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i === 0 ? " --- " : " ---: ")).join("|")}|`];
   for (const row of rows) {
@@ -162,12 +174,25 @@ function table(rows: (Row | { label: string; error: string })[]): string {
       continue;
     }
     const { ms } = row;
-    const ratio = ms.types && ms.client !== undefined && ms.server !== undefined ? `${(((ms.client + ms.server) / ms.types) * 100).toFixed(1)}%` : "–";
+    const ratio =
+      ms.types && ms.client !== undefined && ms.server !== undefined ? `${(((ms.client + ms.server) / ms.types) * 100).toFixed(1)}%` : "–";
     lines.push(
       `| ${[
-        row.label, String(row.runs), String(row.operations), String(row.schemas),
-        row.lint ? fmtMs(ms.lint) : "skipped", fmtMs(ms.bundle), fmtMs(ms.types), fmtMs(ms.client), fmtMs(ms.server), ratio, fmtMs(ms.total),
-        fmtKb(row.kb.types), fmtKb(row.kb.client), fmtKb(row.kb.server), row.peakRssMb.toFixed(0),
+        row.label,
+        String(row.runs),
+        String(row.operations),
+        String(row.schemas),
+        row.lint ? fmtMs(ms.lint) : "skipped",
+        fmtMs(ms.bundle),
+        fmtMs(ms.types),
+        fmtMs(ms.client),
+        fmtMs(ms.server),
+        ratio,
+        fmtMs(ms.total),
+        fmtKb(row.kb.types),
+        fmtKb(row.kb.client),
+        fmtKb(row.kb.server),
+        row.peakRssMb.toFixed(0),
       ].join(" | ")} |`,
     );
   }
@@ -199,7 +224,10 @@ async function typecheck(outputs: Outputs): Promise<string> {
     `\`${command}\`: FAILS with ${errors.length} errors (${seconds} s).`,
     "",
     `- by file: ${[...byFile].map(([f, n]) => `${f} ${n}`).join(", ")}`,
-    `- by code: ${[...byCode].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ×${n}`).join(", ")}`,
+    `- by code: ${[...byCode]
+      .sort((a, b) => b[1] - a[1])
+      .map(([c, n]) => `${c} ×${n}`)
+      .join(", ")}`,
     "- first errors:",
     ...errors.slice(0, 8).map((line) => `    ${line.length > 200 ? `${line.slice(0, 200)}…` : line}`),
   ].join("\n");

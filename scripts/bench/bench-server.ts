@@ -22,10 +22,12 @@ if (mode === "bare") {
   // The limit: no routing, no parsing, no database; the same bytes and content type.
   const body = readFileSync(args[0]!);
   const headers = { "content-type": "application/json; charset=utf-8", "content-length": String(body.length) };
-  announce(createServer((_req, res) => {
-    res.writeHead(200, headers);
-    res.end(body);
-  }));
+  announce(
+    createServer((_req, res) => {
+      res.writeHead(200, headers);
+      res.end(body);
+    }),
+  );
 } else if (mode === "app") {
   const [validation, databaseUrl] = args;
   const { openStore } = await import("../../server/store/open.js");

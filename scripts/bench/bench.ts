@@ -33,7 +33,10 @@ const { values: opts } = parseArgs({
 const smoke = opts.smoke;
 const duration = smoke ? 1 : Number(opts.duration);
 const connections = smoke ? 2 : Number(opts.connections);
-const sizes = (smoke ? "300" : opts.sizes).split(",").map(Number).sort((a, b) => a - b);
+const sizes = (smoke ? "300" : opts.sizes)
+  .split(",")
+  .map(Number)
+  .sort((a, b) => a - b);
 const largest = sizes.at(-1)!;
 const root = path.resolve(import.meta.dirname, "../..");
 const dir = path.resolve(root, opts.dir, smoke ? "smoke" : "");
@@ -101,7 +104,12 @@ function startProcess(command: string, args: string[], ready: RegExp, urlOf: (ma
 
 const benchServer = path.join(root, "scripts/bench/bench-server.ts");
 const startApp = (validation: "validate" | "plain", size: number) =>
-  startProcess(process.execPath, ["--import", "tsx", benchServer, "app", validation, `sqlite:${databaseFor(size)}`], /listening (\d+)/, (m) => `http://127.0.0.1:${m[1]}`);
+  startProcess(
+    process.execPath,
+    ["--import", "tsx", benchServer, "app", validation, `sqlite:${databaseFor(size)}`],
+    /listening (\d+)/,
+    (m) => `http://127.0.0.1:${m[1]}`,
+  );
 const startBare = (file: string) =>
   startProcess(process.execPath, ["--import", "tsx", benchServer, "bare", file], /listening (\d+)/, (m) => `http://127.0.0.1:${m[1]}`);
 const startRouterOnly = (file: string) =>
@@ -110,7 +118,15 @@ const startPrism = async () => {
   const port = 4100 + Math.floor(Math.random() * 800);
   return startProcess(
     process.execPath,
-    [path.join(root, "node_modules/@stoplight/prism-cli/dist/index.js"), "mock", "generated/openapi.json", "--port", String(port), "--host", "127.0.0.1"],
+    [
+      path.join(root, "node_modules/@stoplight/prism-cli/dist/index.js"),
+      "mock",
+      "generated/openapi.json",
+      "--port",
+      String(port),
+      "--host",
+      "127.0.0.1",
+    ],
     /Prism is listening on (http:\/\/\S+)/,
     (m) => m[1]!,
   );
@@ -223,8 +239,16 @@ function scenarios(size: number): { filters: Scenario[]; broad: string } {
       { name: "nameFilter, broad (dental)", query: "nameFilter=dental", user: "sysadmin" },
       { name: "nameFilter, rare (café mü)", query: `nameFilter=${encodeURIComponent("café mü")}`, user: "sysadmin" },
       { name: "nameFilter, 2 characters (de)", query: "nameFilter=de", user: "sysadmin" },
-      { name: `parentCustomerIds, deep (${subtree.get(deepParent)} descendants)`, query: `parentCustomerIds=${deepParent}`, user: "sysadmin" },
-      { name: `parentCustomerIds + shallowParent (${children.get(wideParent)} children)`, query: `parentCustomerIds=${wideParent}&shallowParent=true`, user: "sysadmin" },
+      {
+        name: `parentCustomerIds, deep (${subtree.get(deepParent)} descendants)`,
+        query: `parentCustomerIds=${deepParent}`,
+        user: "sysadmin",
+      },
+      {
+        name: `parentCustomerIds + shallowParent (${children.get(wideParent)} children)`,
+        query: `parentCustomerIds=${wideParent}&shallowParent=true`,
+        user: "sysadmin",
+      },
       { name: "tagIds, one tag (broad)", query: `tagIds=${tag1}`, user: "sysadmin" },
       { name: "tagIds, two tags (all of)", query: `tagIds=${tag1},${tag2}`, user: "sysadmin" },
       { name: "tagIds + nameFilter (dental)", query: `tagIds=${tag1}&nameFilter=dental`, user: "sysadmin" },
@@ -252,7 +276,10 @@ say(`side by side: default page, ${connections} connections, ${duration} s each`
 const shipped = await startApp("validate", largest);
 const plain = await startApp("plain", largest);
 const bodyFile = path.join(dir, "default-page.json");
-writeFileSync(bodyFile, Buffer.from(await (await fetch(`${shipped.url}/customers`, { headers: { authorization: auth("sysadmin") } })).arrayBuffer()));
+writeFileSync(
+  bodyFile,
+  Buffer.from(await (await fetch(`${shipped.url}/customers`, { headers: { authorization: auth("sysadmin") } })).arrayBuffer()),
+);
 const bare = await startBare(bodyFile);
 const routerOnly = await startRouterOnly(bodyFile);
 const prism = await startPrism();
@@ -276,7 +303,15 @@ for (let round = 1; round <= rounds; round++) {
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 const sideBySide: [string, Measured][] = servers.map(([label]) => {
   const ms = runs.get(label)!;
-  return [label, { rps: median(ms.map((m) => m.rps)), p50: median(ms.map((m) => m.p50)), p99: median(ms.map((m) => m.p99)), errors: ms.reduce((n, m) => n + m.errors, 0) }];
+  return [
+    label,
+    {
+      rps: median(ms.map((m) => m.rps)),
+      p50: median(ms.map((m) => m.p50)),
+      p99: median(ms.map((m) => m.p99)),
+      errors: ms.reduce((n, m) => n + m.errors, 0),
+    },
+  ];
 });
 await Promise.all([bare.stop(), routerOnly.stop(), plain.stop(), prism.stop()]);
 const limit = sideBySide[0]![1].rps;
@@ -300,16 +335,37 @@ let slowest = { full: 0, simplified: 0 };
 for (const scenario of filters) {
   say(`  ${scenario.name}`);
   const full = await serviceTime(`${shipped.url}/customers?${scenario.query}`, scenario.user);
-  const simple = await serviceTime(`${shipped.url}/customers?${scenario.query}${scenario.query ? "&" : ""}simplifiedPaging=true`, scenario.user);
+  const simple = await serviceTime(
+    `${shipped.url}/customers?${scenario.query}${scenario.query ? "&" : ""}simplifiedPaging=true`,
+    scenario.user,
+  );
   slowest = { full: Math.max(slowest.full, full.p50), simplified: Math.max(slowest.simplified, simple.p50) };
-  filterRows.push([scenario.name, scenario.user, ms(full.p50), ms(full.p99), ms(simple.p50), ms(simple.p99), String(full.errors + simple.errors)]);
+  filterRows.push([
+    scenario.name,
+    scenario.user,
+    ms(full.p50),
+    ms(full.p99),
+    ms(simple.p50),
+    ms(simple.p99),
+    String(full.errors + simple.errors),
+  ]);
 }
 sections.push(
   `### Every filter, sort and scope on (c) (one request at a time, ${largest.toLocaleString("en-US")} customers)\n\n` +
     formatMarkdown(["scenario", "as", "p50 ms", "p99 ms", "p50 ms, simplifiedPaging", "p99 ms, simplifiedPaging", "errors"], filterRows),
 );
-verdicts.push([`every filtered page at ${largest.toLocaleString("en-US")}: p50, with totals`, "< 10 ms", `${ms(slowest.full)} ms (slowest)`, slowest.full < 10]);
-verdicts.push([`every filtered page at ${largest.toLocaleString("en-US")}: p50, simplifiedPaging`, "< 10 ms", `${ms(slowest.simplified)} ms (slowest)`, slowest.simplified < 10]);
+verdicts.push([
+  `every filtered page at ${largest.toLocaleString("en-US")}: p50, with totals`,
+  "< 10 ms",
+  `${ms(slowest.full)} ms (slowest)`,
+  slowest.full < 10,
+]);
+verdicts.push([
+  `every filtered page at ${largest.toLocaleString("en-US")}: p50, simplifiedPaging`,
+  "< 10 ms",
+  `${ms(slowest.simplified)} ms (slowest)`,
+  slowest.simplified < 10,
+]);
 
 // 3. simplifiedPaging against full paging on a broad filter.
 say("simplifiedPaging against full paging");
@@ -325,7 +381,12 @@ sections.push(
       ],
     ),
 );
-verdicts.push(["simplifiedPaging p50 / full paging p50", "<= 0.33", (simplified.p50 / Math.max(full.p50, 0.001)).toFixed(2), simplified.p50 <= full.p50 / 3]);
+verdicts.push([
+  "simplifiedPaging p50 / full paging p50",
+  "<= 0.33",
+  (simplified.p50 / Math.max(full.p50, 0.001)).toFixed(2),
+  simplified.p50 <= full.p50 / 3,
+]);
 await shipped.stop();
 
 // 4. all=true: time and peak RSS, a fresh server process per measurement.
@@ -339,8 +400,16 @@ for (const size of sizes) {
     const peak = peakRssMb(server.pid);
     await server.stop();
     say(`  ${size} ${format}: ${(took / 1000).toFixed(2)} s, peak RSS ${peak.toFixed(0)} MB`);
-    streamRows.push([size.toLocaleString("en-US"), format.toUpperCase(), (took / 1000).toFixed(2), (bytes / 1e6).toFixed(1), idle.toFixed(0), peak.toFixed(0)]);
-    if (size === largest && format === "json") verdicts.push([`all=true over ${largest.toLocaleString("en-US")} rows: peak RSS`, "< 300 MB", `${peak.toFixed(0)} MB`, peak < 300]);
+    streamRows.push([
+      size.toLocaleString("en-US"),
+      format.toUpperCase(),
+      (took / 1000).toFixed(2),
+      (bytes / 1e6).toFixed(1),
+      idle.toFixed(0),
+      peak.toFixed(0),
+    ]);
+    if (size === largest && format === "json")
+      verdicts.push([`all=true over ${largest.toLocaleString("en-US")} rows: peak RSS`, "< 300 MB", `${peak.toFixed(0)} MB`, peak < 300]);
   }
 }
 sections.push(
@@ -349,7 +418,11 @@ sections.push(
 );
 
 function formatMarkdown(headers: string[], rows: string[][]): string {
-  return [`| ${headers.join(" | ")} |`, `| ${headers.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+  return [
+    `| ${headers.join(" | ")} |`,
+    `| ${headers.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
 }
 
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
@@ -357,11 +430,23 @@ const machine = `${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).
 const dbSize = `${(statSync(databaseFor(largest)).size / 2 ** 30).toFixed(2)} GiB`;
 const targets =
   "### Targets\n\n" +
-  formatMarkdown(["target", "wanted", "measured", "met"], verdicts.map(([what, wanted, got, met]) => [what, wanted, got, met ? "yes" : "**no**"]));
-const report = [`Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${machine}. Database: SQLite, ${largest.toLocaleString("en-US")} customers, ${dbSize}.`, targets, ...sections].join("\n\n");
+  formatMarkdown(
+    ["target", "wanted", "measured", "met"],
+    verdicts.map(([what, wanted, got, met]) => [what, wanted, got, met ? "yes" : "**no**"]),
+  );
+const report = [
+  `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${machine}. Database: SQLite, ${largest.toLocaleString("en-US")} customers, ${dbSize}.`,
+  targets,
+  ...sections,
+].join("\n\n");
 
 console.log(report);
-console.log(`\n${formatTable(["target", "wanted", "measured", "met"], verdicts.map(([w, x, g, m]) => [w, x, g, m ? "yes" : "NO"]))}`);
+console.log(
+  `\n${formatTable(
+    ["target", "wanted", "measured", "met"],
+    verdicts.map(([w, x, g, m]) => [w, x, g, m ? "yes" : "NO"]),
+  )}`,
+);
 
 if (!smoke) {
   const file = path.resolve(root, opts.out);

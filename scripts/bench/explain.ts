@@ -29,8 +29,10 @@ const { values } = parseArgs({
   strict: true,
 });
 if (values.help) {
-  process.stdout.write("usage: npm run explain -- [--runs N] [--only REGEX] [--summary]\n"
-    + `DATABASE_URL selects the database (default ${DEFAULT_DATABASE_URL}); it must be seeded (npm run seed).\n`);
+  process.stdout.write(
+    "usage: npm run explain -- [--runs N] [--only REGEX] [--summary]\n" +
+      `DATABASE_URL selects the database (default ${DEFAULT_DATABASE_URL}); it must be seeded (npm run seed).\n`,
+  );
   process.exit(0);
 }
 const runs = Number(values.runs);
@@ -42,16 +44,24 @@ const path = url.slice("sqlite:".length);
 
 // Ids for the scenarios, looked up once on a side connection (demo data names them).
 const side = new Database(path, { readonly: true, fileMustExist: true });
-const one = <T>(sql: string, ...params: unknown[]) => side.prepare(sql).pluck().get(...params) as T;
+const one = <T>(sql: string, ...params: unknown[]) =>
+  side
+    .prepare(sql)
+    .pluck()
+    .get(...params) as T;
 const tagId = (name: string) => one<string>(`SELECT id FROM tags WHERE name = ?`, name);
-const accountsBySize = side.prepare(`SELECT id, name FROM accounts ORDER BY (SELECT count(*) FROM customers c WHERE c.account_id = accounts.id) DESC`)
+const accountsBySize = side
+  .prepare(`SELECT id, name FROM accounts ORDER BY (SELECT count(*) FROM customers c WHERE c.account_id = accounts.id) DESC`)
   .all() as { id: string; name: string }[];
 const manager = JSON.parse(one<string>(`SELECT account_ids FROM users WHERE username = 'manager'`)) as string[];
 const bound = one<string>(`SELECT customer_id FROM users WHERE username = 'customer'`);
 // The customer with the most descendants, and one with a handful: a broad and a selective parent.
-const subtreeSizes = side.prepare(`SELECT c.id, count(*) AS n FROM customer_ancestors a JOIN customers c ON c.seq = a.ancestor_seq
-  WHERE a.depth = 1 GROUP BY a.ancestor_seq ORDER BY n DESC LIMIT 1`).get() as { id: string; n: number };
-const smallParent = one<string>(`SELECT c.id FROM customers c WHERE c.seq IN (SELECT ancestor_seq FROM customer_ancestors
+const subtreeSizes = side
+  .prepare(`SELECT c.id, count(*) AS n FROM customer_ancestors a JOIN customers c ON c.seq = a.ancestor_seq
+  WHERE a.depth = 1 GROUP BY a.ancestor_seq ORDER BY n DESC LIMIT 1`)
+  .get() as { id: string; n: number };
+const smallParent =
+  one<string>(`SELECT c.id FROM customers c WHERE c.seq IN (SELECT ancestor_seq FROM customer_ancestors
   WHERE depth = 1 AND ancestor_seq > 1000 GROUP BY ancestor_seq HAVING count(*) BETWEEN 2 AND 5 LIMIT 1)`) ?? subtreeSizes.id;
 const deepRoot = one<string>(`SELECT c.id FROM customers c WHERE c.seq = (SELECT ancestor_seq FROM customer_ancestors
   WHERE depth >= 1 AND ancestor_seq <= 100 GROUP BY ancestor_seq ORDER BY count(*) DESC LIMIT 1)`);
@@ -85,7 +95,10 @@ const scenarios: Scenario[] = [
   { name: "specificIds (3)", q: q({ specificIds: [bound, deepRoot, smallParent] }) },
   ...SORT_FIELDS.filter((f) => f !== "name").map((sortField) => ({ name: `sort ${sortField}`, q: q({ sortField }) })),
   { name: "manager scope (2 accounts)", q: q({ scope: { kind: "accounts", accountIds: manager } }) },
-  { name: "manager scope, sort dateCreated desc", q: q({ scope: { kind: "accounts", accountIds: manager }, sortField: "dateCreated", sortOrder: "Descend" }) },
+  {
+    name: "manager scope, sort dateCreated desc",
+    q: q({ scope: { kind: "accounts", accountIds: manager }, sortField: "dateCreated", sortOrder: "Descend" }),
+  },
   { name: "manager scope, name 'dental'", q: q({ scope: { kind: "accounts", accountIds: manager }, nameFilter: "dental" }) },
   { name: "manager scope, tag VIP", q: q({ scope: { kind: "accounts", accountIds: manager }, tagIds: [vip] }) },
   { name: "customer scope (subtree)", q: q({ scope: { kind: "subtree", customerId: bound } }) },
@@ -113,7 +126,10 @@ function timeStatement(sql: string, params: unknown[]): number {
   return median(ms);
 }
 const only = values.only ? new RegExp(values.only, "i") : undefined;
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
 
 async function time(sc: Scenario, count: boolean): Promise<number> {
   const page: PageRequest = { page: sc.page ?? 0, countPerPage: 25, count };
@@ -128,7 +144,7 @@ async function time(sc: Scenario, count: boolean): Promise<number> {
 }
 
 const rows: { name: string; plan: string; withCount: number; withoutCount: number; total?: number }[] = [];
-const out = (s: string) => process.stdout.write(s + "\n");
+const out = (s: string) => process.stdout.write(`${s}\n`);
 const oneLine = (sql: string) => sql.replace(/\s+/g, " ").trim();
 
 out(`# Query plans of ${path} (median of ${runs} runs, page of 25)\n`);
@@ -156,7 +172,9 @@ out("## Summary\n");
 out("| scenario | plan | matches | page + count (ms) | page only (ms) | only / full |");
 out("| --- | --- | ---: | ---: | ---: | ---: |");
 for (const r of rows) {
-  out(`| ${r.name} | ${r.plan} | ${r.total ?? ""} | ${r.withCount.toFixed(2)} | ${r.withoutCount.toFixed(2)} | ${(r.withoutCount / r.withCount).toFixed(2)} |`);
+  out(
+    `| ${r.name} | ${r.plan} | ${r.total ?? ""} | ${r.withCount.toFixed(2)} | ${r.withoutCount.toFixed(2)} | ${(r.withoutCount / r.withCount).toFixed(2)} |`,
+  );
 }
 timer.close();
 await store.close();

@@ -40,7 +40,12 @@ function paramsShape(op: OperationModel, names: SchemaNames): ParamsShape | unde
   const headers = parameterTypeName(op, "header");
   if (!path && !headers && !op.requestBody) {
     if (!query) return undefined;
-    return { declaration: `query${requiredIn("query") ? "" : "?"}: ${query}`, optional: !requiredIn("query"), loose: "query?: object", build: "params: { query }" };
+    return {
+      declaration: `query${requiredIn("query") ? "" : "?"}: ${query}`,
+      optional: !requiredIn("query"),
+      loose: "query?: object",
+      build: "params: { query }",
+    };
   }
   const fields: string[] = [];
   if (path) fields.push(`path: ${path}`);
@@ -89,7 +94,9 @@ export function overloads(op: OperationModel, names: SchemaNames): string[] {
       if (params) {
         first = optionsRequired && params.optional ? `${params.declaration.replace("?:", ":")} | undefined, ` : `${params.declaration}, `;
       }
-      signatures.push(`${op.name}(${first}options${optionsRequired ? "" : "?"}: ${optionsType}): Promise<ApiResult<${variant.data}, ${error}>>;`);
+      signatures.push(
+        `${op.name}(${first}options${optionsRequired ? "" : "?"}: ${optionsType}): Promise<ApiResult<${variant.data}, ${error}>>;`,
+      );
     }
   });
   return signatures;
@@ -100,7 +107,9 @@ function hasQuery(op: OperationModel): boolean {
 }
 
 function stylesConst(op: OperationModel): string {
-  const entries = op.parameters.filter((p) => p.in === "query").map((p) => `  ${propertyKey(p.name)}: { style: ${literal(p.style)}, explode: ${p.explode} },`);
+  const entries = op.parameters
+    .filter((p) => p.in === "query")
+    .map((p) => `  ${propertyKey(p.name)}: { style: ${literal(p.style)}, explode: ${p.explode} },`);
   return `const ${op.name}Styles: Record<string, QueryStyle> = {\n${entries.join("\n")}\n};`;
 }
 
@@ -123,7 +132,14 @@ function implementation(op: OperationModel): string {
 }
 
 export function emitClient(ops: OperationModel[], names: SchemaNames, header: string): string {
-  const methods = ops.map((op) => `  ${docComment(op).replace(/\n/g, "\n  ")}\n${overloads(op, names).map((s) => `  ${s}`).join("\n")}`).join("\n");
+  const methods = ops
+    .map(
+      (op) =>
+        `  ${docComment(op).replace(/\n/g, "\n  ")}\n${overloads(op, names)
+          .map((s) => `  ${s}`)
+          .join("\n")}`,
+    )
+    .join("\n");
   const schemaTypes = schemaImports(methods, ops, names);
   return [
     header,
@@ -140,8 +156,10 @@ export function emitClient(ops: OperationModel[], names: SchemaNames, header: st
     ...(ops.some(hasQuery) ? ["// How each operation's query parameters are written, as the spec says (style, explode)."] : []),
     ops.filter(hasQuery).map(stylesConst).join("\n"),
     "",
-    "type Options = CallOptions & { accept?: string; as?: \"text\" | \"stream\"; contentType?: string };",
-    ...(ops.some((op) => paramsShape(op, names)?.loose.startsWith("input")) ? ["type Input = { path?: object; query?: object; headers?: object; body?: unknown };"] : []),
+    'type Options = CallOptions & { accept?: string; as?: "text" | "stream"; contentType?: string };',
+    ...(ops.some((op) => paramsShape(op, names)?.loose.startsWith("input"))
+      ? ["type Input = { path?: object; query?: object; headers?: object; body?: unknown };"]
+      : []),
     "",
     "export function createApiClient(options: ClientOptions): ApiClient {",
     "  const send = createTransport(options);",

@@ -3,8 +3,23 @@
 // runtime router reads, and `createRouter`.
 import { isJsonMediaType, resolve, type OpenApiDocument, type SecuritySchemeObject } from "./document.js";
 import { literal, propertyKey } from "./names.js";
-import { defaultedQueryParameters, successContentTypes, type OperationModel, type ParameterModel, type ResponseModel } from "./operations.js";
-import { docComment, parameterTypeName, requestBodyType, responseBodyType, responseKey, schemaImports, union, type SchemaNames } from "./type-refs.js";
+import {
+  defaultedQueryParameters,
+  successContentTypes,
+  type OperationModel,
+  type ParameterModel,
+  type ResponseModel,
+} from "./operations.js";
+import {
+  docComment,
+  parameterTypeName,
+  requestBodyType,
+  responseBodyType,
+  responseKey,
+  schemaImports,
+  union,
+  type SchemaNames,
+} from "./type-refs.js";
 
 function statusType(status: string): string {
   return /^[1-5][0-9][0-9]$/.test(status) ? status : "number";
@@ -38,7 +53,10 @@ export function inputFields(op: OperationModel, names: SchemaNames): string[] {
   }
   if (hasSecurity(op)) fields.push(`  caller: TCaller${authOptional(op) ? " | undefined" : ""};`);
   const types = successContentTypes(op);
-  if (types.length > 1) fields.push(`  /** The negotiated response content type (Accept, a format parameter, or the default). */\n  accept: ${union(types.map(literal))};`);
+  if (types.length > 1)
+    fields.push(
+      `  /** The negotiated response content type (Accept, a format parameter, or the default). */\n  accept: ${union(types.map(literal))};`,
+    );
   fields.push(`  /** The Express request, for what the spec does not describe (logging, aborts). */\n  request: Request;`);
   return fields;
 }
@@ -72,7 +90,9 @@ export function emitOperationTypes(op: OperationModel, names: SchemaNames): stri
     `export type ${op.typeName}Result =`,
     ...members.map((m) => `  | ${m}`),
     ";",
-  ].join("\n").replace("\n;", ";");
+  ]
+    .join("\n")
+    .replace("\n;", ";");
 }
 
 function handlerMethod(op: OperationModel): string {
@@ -98,9 +118,14 @@ function emitSecuritySchemes(doc: OpenApiDocument, ops: OperationModel[]): strin
 }
 
 function emitQuerySpec(parameter: ParameterModel): string {
-  const fields = [`name: ${literal(parameter.name)}`, `array: ${parameter.kind === "array"}`, `commaSeparated: ${parameter.kind === "array" && !parameter.explode}`];
+  const fields = [
+    `name: ${literal(parameter.name)}`,
+    `array: ${parameter.kind === "array"}`,
+    `commaSeparated: ${parameter.kind === "array" && !parameter.explode}`,
+  ];
   if (parameter.enumValues) fields.push(`enum: [${parameter.enumValues.map(literal).join(", ")}]`);
-  if (parameter.valueType === "integer" || parameter.valueType === "number" || parameter.valueType === "boolean") fields.push(`type: ${literal(parameter.valueType)}`);
+  if (parameter.valueType === "integer" || parameter.valueType === "number" || parameter.valueType === "boolean")
+    fields.push(`type: ${literal(parameter.valueType)}`);
   if (parameter.defaultValue !== undefined) fields.push(`default: ${JSON.stringify(parameter.defaultValue)}`);
   return `{ ${fields.join(", ")} }`;
 }
@@ -108,7 +133,10 @@ function emitQuerySpec(parameter: ParameterModel): string {
 function emitOperationSpec(op: OperationModel): string {
   const query = op.parameters.filter((p) => p.in === "query");
   const security = op.security.map(
-    (requirement) => `{ ${Object.entries(requirement).map(([name, roles]) => `${propertyKey(name)}: [${roles.map(literal).join(", ")}]`).join(", ")} }`,
+    (requirement) =>
+      `{ ${Object.entries(requirement)
+        .map(([name, roles]) => `${propertyKey(name)}: [${roles.map(literal).join(", ")}]`)
+        .join(", ")} }`,
   );
   const responses = op.responses.map((r) => `${literal(r.status)}: [${r.contentTypes.map(literal).join(", ")}]`);
   const format = query.find((p) => p.name === "format" && p.enumValues);
@@ -118,7 +146,10 @@ function emitOperationSpec(op: OperationModel): string {
     `      path: ${literal(op.path)},`,
     `      expressPath: ${literal(op.expressPath)},`,
     `      query: [${query.length > 0 ? `\n${query.map((p) => `        ${emitQuerySpec(p)},`).join("\n")}\n      ` : ""}],`,
-    `      headers: [${op.parameters.filter((p) => p.in === "header").map((p) => literal(p.name)).join(", ")}],`,
+    `      headers: [${op.parameters
+      .filter((p) => p.in === "header")
+      .map((p) => literal(p.name))
+      .join(", ")}],`,
     `      security: [${security.join(", ")}],`,
     `      responses: { ${responses.join(", ")} },`,
   ];
@@ -152,7 +183,13 @@ export function emitServer(doc: OpenApiDocument, ops: OperationModel[], names: S
     "",
     `export { clientUrl, errorHandler, notFoundHandler, streamJsonArray } from "./server-runtime.js";`,
     `export type { Caller, Credentials, FieldFailure, JsonStream, RouterFailure, RouterOptions, TextBody } from "./server-runtime.js";`,
-    ...(usesDefaults ? ["", "/** Parameters with a spec default are always present once the router has applied it. */", "type WithDefaults<T, K extends keyof T> = T & { [P in K]-?: Exclude<T[P], undefined> };"] : []),
+    ...(usesDefaults
+      ? [
+          "",
+          "/** Parameters with a spec default are always present once the router has applied it. */",
+          "type WithDefaults<T, K extends keyof T> = T & { [P in K]-?: Exclude<T[P], undefined> };",
+        ]
+      : []),
     "",
     operationTypes,
     "",

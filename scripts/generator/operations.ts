@@ -97,7 +97,10 @@ export function toParameterModel(doc: OpenApiDocument, node: ParameterObject): P
     style,
     explode: parameter.explode ?? style === "form",
     kind,
-    valueType: valueType === "string" || valueType === "integer" || valueType === "number" || valueType === "boolean" || valueType === "object" ? valueType : "unknown",
+    valueType:
+      valueType === "string" || valueType === "integer" || valueType === "number" || valueType === "boolean" || valueType === "object"
+        ? valueType
+        : "unknown",
     ...(values ? { enumValues: values } : {}),
     ...(valueDefault !== undefined ? { defaultValue: valueDefault } : {}),
   };
@@ -108,7 +111,9 @@ const schemaRefPrefix = "#/components/schemas/";
 export function toContentModels(content: Record<string, MediaTypeObject> | undefined): ContentModel[] {
   return Object.entries(content ?? {}).map(([type, media]) => {
     const ref = media.schema?.$ref;
-    const schemaName = ref?.startsWith(schemaRefPrefix) ? decodeURIComponent(ref.slice(schemaRefPrefix.length)).replace(/~1/g, "/").replace(/~0/g, "~") : undefined;
+    const schemaName = ref?.startsWith(schemaRefPrefix)
+      ? decodeURIComponent(ref.slice(schemaRefPrefix.length)).replace(/~1/g, "/").replace(/~0/g, "~")
+      : undefined;
     return schemaName ? { type, schemaName } : { type };
   });
 }

@@ -63,7 +63,8 @@ export async function generate(options: GenerateOptions): Promise<Outputs> {
   const errors = problems.filter((p) => p.severity === "error");
   if (errors.length > 0) throw new SpecError(`${errors.length} lint error${errors.length === 1 ? "" : "s"} in ${specPath}`);
   const doc = bundled as OpenApiDocument;
-  if (!/^3\.[01]\./.test(String(doc.openapi))) throw new SpecError(`${specPath}: only OpenAPI 3.0 and 3.1 are supported (found ${String(doc.openapi)})`);
+  if (!/^3\.[01]\./.test(String(doc.openapi)))
+    throw new SpecError(`${specPath}: only OpenAPI 3.0 and 3.1 are supported (found ${String(doc.openapi)})`);
 
   const outputs: Outputs = new Map();
   outputs.set(BUNDLE_FILE, emitBundle(doc, specFromOut));

@@ -74,7 +74,11 @@ export async function buildDocs(): Promise<DocsBuild> {
       execFile(
         process.execPath,
         [cli, "build-docs", path.relative(root, BUNDLED_SPEC), "--output", partial, "--inlineBundle", "--title", "Evo Voice customers API"],
-        { cwd: root, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true" } },
+        {
+          cwd: root,
+          maxBuffer: 64 * 1024 * 1024,
+          env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true" },
+        },
         (error, stdout, stderr) => {
           if (error) reject(new Error(`redocly build-docs failed:\n${withoutBanner(stderr || stdout) || error.message}`));
           else resolve();
@@ -102,7 +106,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   try {
     const { ms } = await buildDocs();
     const { size } = await stat(DOCS_HTML);
-    console.log(`  docs     ${ms.toFixed(0).padStart(6)} ms  ${path.relative(process.cwd(), DOCS_HTML)} (${(size / 1024 / 1024).toFixed(1)} MiB)`);
+    console.log(
+      `  docs     ${ms.toFixed(0).padStart(6)} ms  ${path.relative(process.cwd(), DOCS_HTML)} (${(size / 1024 / 1024).toFixed(1)} MiB)`,
+    );
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
     process.exitCode = 1;

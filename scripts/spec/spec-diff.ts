@@ -181,7 +181,8 @@ export function changeText(diff: ToolDiff): string {
   const start = schemaStart(keys);
   const last = start !== -1 ? schemaSteps(keys.slice(start + 1)).at(-1) : undefined;
   if (last?.keyword === "properties" && last.arg !== undefined && diff.action !== "replace") return `property ${String(last.arg)} ${verb}`;
-  if (keys.at(-1) === "required" && typeof (diff.after ?? diff.before) === "boolean") return diff.after === true ? "made required" : "made optional";
+  if (keys.at(-1) === "required" && typeof (diff.after ?? diff.before) === "boolean")
+    return diff.after === true ? "made required" : "made optional";
   if (last?.keyword === "enum" && last.arg !== undefined) {
     if (diff.action === "replace") return `enum value changed${values}`;
     return `enum value ${short(diff.action === "add" ? diff.after : diff.before)} ${verb}`;
@@ -263,7 +264,11 @@ function typeChange(owner: readonly Key[], diffs: readonly ToolDiff[], base: Jso
     location: locationOf({ ...first, path: [...owner, "type"] }, base),
     text: `type: ${short(before)} → ${short(after)}`,
     pointer: pointer([...owner, "type"]),
-    rule: !breaking ? "type judged by set inclusion" : sideOf(owner) === "request" ? "a request type that accepts less breaks callers" : "a response type that may hold more breaks clients",
+    rule: !breaking
+      ? "type judged by set inclusion"
+      : sideOf(owner) === "request"
+        ? "a request type that accepts less breaks callers"
+        : "a response type that may hold more breaks clients",
   };
 }
 
@@ -274,7 +279,8 @@ export function responseRemovalRule(diff: ToolDiff): string | undefined {
   if (start === -1) return undefined;
   const last = schemaSteps(diff.path.slice(start + 1)).at(-1);
   if (last?.keyword === "properties" && last.arg !== undefined) return "a removed response property breaks clients that read it";
-  if (last?.keyword === "enum" && last.arg !== undefined) return "a removed response enum value breaks clients that match on it or send it back";
+  if (last?.keyword === "enum" && last.arg !== undefined)
+    return "a removed response enum value breaks clients that match on it or send it back";
   return undefined;
 }
 
@@ -283,7 +289,17 @@ export function responseRemovalRule(diff: ToolDiff): string | undefined {
 
 // Reached through $ref, so each change is reported (and judged per side) at every
 // operation that uses it; the component itself would only say it twice, side-blind.
-const inlinedComponents = new Set(["schemas", "parameters", "responses", "requestBodies", "headers", "examples", "links", "callbacks", "pathItems"]);
+const inlinedComponents = new Set([
+  "schemas",
+  "parameters",
+  "responses",
+  "requestBodies",
+  "headers",
+  "examples",
+  "links",
+  "callbacks",
+  "pathItems",
+]);
 
 function isInlinedComponent(keys: readonly Key[]): boolean {
   return keys[0] === "components" && inlinedComponents.has(String(keys[1]));
@@ -362,7 +378,9 @@ export function report(changes: readonly Change[], acknowledged: boolean, versio
   if (breaking.length && acknowledged) {
     lines.push(`Accepted: info.version's major number went up (${from} → ${to}), so these breaking changes are deliberate.`);
   } else if (breaking.length) {
-    lines.push(`${breaking.length} breaking change${breaking.length === 1 ? "" : "s"}. Keep existing clients working, or bump info.version's major number (now ${to}, base ${from}) to release them deliberately.`);
+    lines.push(
+      `${breaking.length} breaking change${breaking.length === 1 ? "" : "s"}. Keep existing clients working, or bump info.version's major number (now ${to}, base ${from}) to release them deliberately.`,
+    );
   }
   return { text: lines.join("\n"), exitCode: breaking.length && !acknowledged ? 1 : 0 };
 }

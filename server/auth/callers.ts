@@ -23,9 +23,11 @@ function toCaller(user: StoredUser): Caller {
 export function createAuthenticate(verifier: CredentialVerifier) {
   return async (credentials: Credentials): Promise<Caller | undefined> => {
     const user =
-      credentials.type === "basic" ? await verifier.verifyBasic(credentials.username, credentials.password)
-      : credentials.type === "bearer" ? await verifier.verifyBearer(credentials.token)
-      : undefined;
+      credentials.type === "basic"
+        ? await verifier.verifyBasic(credentials.username, credentials.password)
+        : credentials.type === "bearer"
+          ? await verifier.verifyBearer(credentials.token)
+          : undefined;
     return user && toCaller(user);
   };
 }

@@ -13,8 +13,9 @@ const MAX_N = 2 ** 20;
 
 function scrypt(password: string, salt: Buffer, N: number, r: number, p: number, keyLength: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scryptCb(password.normalize("NFC"), salt, keyLength, { N, r, p, maxmem: 129 * N * r * p + 1024 * 1024 },
-      (err, key) => (err ? reject(err) : resolve(key)));
+    scryptCb(password.normalize("NFC"), salt, keyLength, { N, r, p, maxmem: 129 * N * r * p + 1024 * 1024 }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    );
   });
 }
 
@@ -32,9 +33,19 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
   const salt = Buffer.from(parts[4]!, "base64");
   const expected = Buffer.from(parts[5]!, "base64");
-  const sane = Number.isInteger(N) && N > 1 && N <= MAX_N && (N & (N - 1)) === 0
-    && Number.isInteger(r) && r >= 1 && r <= 32 && Number.isInteger(p) && p >= 1 && p <= 16
-    && salt.length >= 8 && expected.length >= 16;
+  const sane =
+    Number.isInteger(N) &&
+    N > 1 &&
+    N <= MAX_N &&
+    (N & (N - 1)) === 0 &&
+    Number.isInteger(r) &&
+    r >= 1 &&
+    r <= 32 &&
+    Number.isInteger(p) &&
+    p >= 1 &&
+    p <= 16 &&
+    salt.length >= 8 &&
+    expected.length >= 16;
   if (!sane) return false;
   const actual = await scrypt(password, salt, N, r, p, expected.length);
   return timingSafeEqual(actual, expected);
@@ -68,7 +79,10 @@ export interface CredentialVerifierOptions {
   now?: () => number;
 }
 
-interface CacheEntry { passwordHash: string; expiresAt: number }
+interface CacheEntry {
+  passwordHash: string;
+  expiresAt: number;
+}
 
 /**
  * Verifies Basic credentials and bearer API keys against the store.
@@ -90,7 +104,10 @@ export class CredentialVerifier {
   private readonly now: () => number;
   private dummyHash: Promise<string> | undefined;
 
-  constructor(private readonly store: Pick<UserStore, "findUser" | "findApiKey">, options: CredentialVerifierOptions = {}) {
+  constructor(
+    private readonly store: Pick<UserStore, "findUser" | "findApiKey">,
+    options: CredentialVerifierOptions = {},
+  ) {
     this.ttlMs = options.ttlMs ?? 60_000;
     this.maxEntries = options.maxEntries ?? 10_000;
     this.verify = options.verifyPassword ?? verifyPassword;
@@ -101,7 +118,8 @@ export class CredentialVerifier {
     const user = await this.store.findUser(username);
     if (!user) {
       // Spend the same time as for a real user, so response times do not reveal which usernames exist.
-      await this.verify(password, await (this.dummyHash ??= hashPassword(randomBytes(16).toString("hex"))));
+      this.dummyHash ??= hashPassword(randomBytes(16).toString("hex"));
+      await this.verify(password, await this.dummyHash);
       return undefined;
     }
     // Length-prefixed, so no (username, password) pair can collide with another by moving a \0.

@@ -18,8 +18,10 @@ async function main(): Promise<void> {
     strict: true,
   });
   if (values.help) {
-    process.stdout.write("usage: npm run seed -- [--customers N] [--reset] [--batch-size N]\n"
-      + `DATABASE_URL selects the database (default ${DEFAULT_DATABASE_URL}).\n`);
+    process.stdout.write(
+      "usage: npm run seed -- [--customers N] [--reset] [--batch-size N]\n" +
+        `DATABASE_URL selects the database (default ${DEFAULT_DATABASE_URL}).\n`,
+    );
     return;
   }
   const count = Number(values.customers);
@@ -32,9 +34,14 @@ async function main(): Promise<void> {
   if (values.reset) resetDatabase(databaseUrl);
 
   const bar = process.stderr.isTTY
-    ? new cliProgress.SingleBar({ stream: process.stderr, etaBuffer: 20,
-      format: "seeding {bar} {percentage}% | {value}/{total} customers | {duration}s elapsed, ETA {eta}s" },
-    cliProgress.Presets.shades_classic)
+    ? new cliProgress.SingleBar(
+        {
+          stream: process.stderr,
+          etaBuffer: 20,
+          format: "seeding {bar} {percentage}% | {value}/{total} customers | {duration}s elapsed, ETA {eta}s",
+        },
+        cliProgress.Presets.shades_classic,
+      )
     : undefined;
   let nextLog = 0;
   bar?.start(count, 0);
@@ -51,9 +58,11 @@ async function main(): Promise<void> {
 
   const seconds = (result.elapsedMs / 1000).toFixed(1);
   log.info({ customers: result.customers, seconds: Number(seconds), database: redactUrl(databaseUrl) }, "seeded");
-  process.stdout.write(`Seeded ${result.customers} customers in ${seconds} s.\n`
-    + `Demo users (password "${result.users[0]?.password}"; demo only, never in production):\n`
-    + result.users.map((u) => `  ${u.username.padEnd(9)} ${(u.roles.join(",") || "(no role)").padEnd(20)} API key ${u.apiKey}\n`).join(""));
+  process.stdout.write(
+    `Seeded ${result.customers} customers in ${seconds} s.\n` +
+      `Demo users (password "${result.users[0]?.password}"; demo only, never in production):\n` +
+      result.users.map((u) => `  ${u.username.padEnd(9)} ${(u.roles.join(",") || "(no role)").padEnd(20)} API key ${u.apiKey}\n`).join(""),
+  );
 }
 
 main().catch((err: unknown) => {

@@ -3,8 +3,16 @@
 // generator, so a million of them never sit in memory at once.
 import { createHash } from "node:crypto";
 import type {
-  AccountInfo, AppSettings, BillingItem, BillingSettings, EntityIntegrationData, Schedule, SchedulingRule,
-  Struct, Tag, TagColors,
+  AccountInfo,
+  AppSettings,
+  BillingItem,
+  BillingSettings,
+  EntityIntegrationData,
+  Schedule,
+  SchedulingRule,
+  Struct,
+  Tag,
+  TagColors,
 } from "../../generated/schema.js";
 import type { NewCustomer, Role } from "../store/contract.js";
 
@@ -67,22 +75,33 @@ export function demoData(customerCount: number): DemoData {
   const accounts = makeAccounts();
   const tags = makeTags();
   const accountId = (i: number) => accounts[i]!.id;
-  const users: DemoUser[] = ([
-    { username: "sysadmin", roles: ["SystemAdministrator"], accountIds: [] },
-    { username: "manager", roles: ["Manager"], accountIds: [accountId(1), accountId(3)] },
-    { username: "customer", roles: ["Customer"], accountIds: [accountId(0)],
-      customerId: customerId(Math.min(BOUND_CUSTOMER_INDEX, customerCount - 1)) },
-    { username: "nobody", roles: [], accountIds: [] },
-  ] satisfies Omit<DemoUser, "password" | "apiKey">[]).map((u) => ({ ...u, password: DEMO_PASSWORD, apiKey: demoApiKey(u.username) }));
+  const users: DemoUser[] = (
+    [
+      { username: "sysadmin", roles: ["SystemAdministrator"], accountIds: [] },
+      { username: "manager", roles: ["Manager"], accountIds: [accountId(1), accountId(3)] },
+      {
+        username: "customer",
+        roles: ["Customer"],
+        accountIds: [accountId(0)],
+        customerId: customerId(Math.min(BOUND_CUSTOMER_INDEX, customerCount - 1)),
+      },
+      { username: "nobody", roles: [], accountIds: [] },
+    ] satisfies Omit<DemoUser, "password" | "apiKey">[]
+  ).map((u) => ({ ...u, password: DEMO_PASSWORD, apiKey: demoApiKey(u.username) }));
   return {
-    accounts, tags, users, customerCount,
+    accounts,
+    tags,
+    users,
+    customerCount,
     customers: () => generateCustomers(customerCount, accounts, tags),
   };
 }
 
 /** `cus_` + base36 of a bijective scramble of the index: unique, and not in insertion order. */
 export function customerId(index: number): string {
-  return `cus_${scramble(index ^ 0x3c6e_f372).toString(36).padStart(7, "0")}`;
+  return `cus_${scramble(index ^ 0x3c6e_f372)
+    .toString(36)
+    .padStart(7, "0")}`;
 }
 
 function* generateCustomers(n: number, accounts: AccountInfo[], tags: Tag[]): Generator<NewCustomer> {
@@ -112,8 +131,7 @@ function* generateCustomers(n: number, accounts: AccountInfo[], tags: Tag[]): Ge
   }
 }
 
-function makeCustomer(i: number, n: number, parent: number | undefined, depth: number, account: AccountInfo,
-  tags: Tag[]): NewCustomer {
+function makeCustomer(i: number, n: number, parent: number | undefined, depth: number, account: AccountInfo, tags: Tag[]): NewCustomer {
   const rng = mulberry32(scramble(i) ^ SEED);
   const isRoot = parent === undefined;
   const created = EPOCH_S + Math.floor((i * SPAN_S) / n) + Math.floor(rng() * 3600);
@@ -135,7 +153,11 @@ function makeCustomer(i: number, n: number, parent: number | undefined, depth: n
     dateLastModified: iso(modified),
     createdBy: pick(rng, STAFF),
     lastModifiedBy: pick(rng, STAFF),
-    tagIds: pickDistinct(rng, tags.map((t) => t.id!), pickWeighted(rng, [35, 35, 20, 10])),
+    tagIds: pickDistinct(
+      rng,
+      tags.map((t) => t.id!),
+      pickWeighted(rng, [35, 35, 20, 10]),
+    ),
   };
   if (parent !== undefined) c.parentCustomerId = customerId(parent);
   if (referenceId !== undefined) c.referenceId = referenceId;
@@ -172,11 +194,15 @@ function makeData(rng: () => number, depth: number): Struct {
   if (rng() < 0.5) {
     const first = pick(rng, FIRST_NAMES);
     const last = pick(rng, LAST_NAMES);
-    data.contacts = { listValue: [{
-      name: { stringValue: `${first} ${last}` },
-      email: { stringValue: `${first}.${last}@example.com`.toLowerCase() },
-      primary: { boolValue: true },
-    }] };
+    data.contacts = {
+      listValue: [
+        {
+          name: { stringValue: `${first} ${last}` },
+          email: { stringValue: `${first}.${last}@example.com`.toLowerCase() },
+          primary: { boolValue: true },
+        },
+      ],
+    };
   }
   return data;
 }
@@ -185,20 +211,22 @@ function makeSchedule(rng: () => number, isRoot: boolean): Schedule {
   const timeZoneId = pick(rng, TIME_ZONES);
   if (!isRoot && rng() < 0.6) return { timeZoneId, inherit: true, forceClosed: false, rules: [], defaultState: "Closed" };
   const open = 7 + Math.floor(rng() * 3);
-  const rules: SchedulingRule[] = [{
-    id: `rul_${scramble(Math.floor(rng() * 2 ** 32)).toString(36)}`,
-    name: "Business hours",
-    priority: 1,
-    state: "Open",
-    simpleRuleType: "Time",
-    isAllDay: false,
-    startDate: "2024-01-01",
-    startTime: `${String(open).padStart(2, "0")}:00`,
-    endTime: `${String(open + 9).padStart(2, "0")}:30`,
-    byDay: (["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"] as const).map((dayOfWeek) => ({ offset: 0, dayOfWeek })),
-    interval: 1,
-    frequency: "Weekly",
-  }];
+  const rules: SchedulingRule[] = [
+    {
+      id: `rul_${scramble(Math.floor(rng() * 2 ** 32)).toString(36)}`,
+      name: "Business hours",
+      priority: 1,
+      state: "Open",
+      simpleRuleType: "Time",
+      isAllDay: false,
+      startDate: "2024-01-01",
+      startTime: `${String(open).padStart(2, "0")}:00`,
+      endTime: `${String(open + 9).padStart(2, "0")}:30`,
+      byDay: (["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"] as const).map((dayOfWeek) => ({ offset: 0, dayOfWeek })),
+      interval: 1,
+      frequency: "Weekly",
+    },
+  ];
   if (rng() < 0.4) {
     rules.push({
       id: `rul_${scramble(Math.floor(rng() * 2 ** 32)).toString(36)}`,
@@ -215,8 +243,15 @@ function makeSchedule(rng: () => number, isRoot: boolean): Schedule {
     });
   }
   if (rng() < 0.2) {
-    rules.push({ id: `rul_${scramble(Math.floor(rng() * 2 ** 32)).toString(36)}`, name: "Holiday mode",
-      priority: 0, state: "Closed", simpleRuleType: "CustomerState", customerState: "Holiday", frequency: "None" });
+    rules.push({
+      id: `rul_${scramble(Math.floor(rng() * 2 ** 32)).toString(36)}`,
+      name: "Holiday mode",
+      priority: 0,
+      state: "Closed",
+      simpleRuleType: "CustomerState",
+      customerState: "Holiday",
+      frequency: "None",
+    });
   }
   return { timeZoneId, inherit: false, forceClosed: rng() < 0.02, rules, defaultState: "Closed" };
 }
@@ -251,7 +286,11 @@ function makeBillingSettings(rng: () => number, scale: number): BillingSettings 
 }
 
 function makeAppSettings(rng: () => number, title: string): AppSettings {
-  const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "portal";
+  const slug =
+    title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "") || "portal";
   return {
     enablePhoneNumberManagement: rng() < 0.7,
     enableDeviceManagement: rng() < 0.5,
@@ -272,7 +311,9 @@ function makeAccounts(): AccountInfo[] {
   const rng = mulberry32(SEED ^ 0xacc0);
   const names = ["Northwind Telecom", "Bluewave Communications", "Summit Voice Partners", "Lakeside Cloud PBX", "Redwood Networks"];
   const accounts: AccountInfo[] = names.map((name, k) => ({
-    id: `acc_${scramble(k ^ 0xacc).toString(36).padStart(7, "0")}`,
+    id: `acc_${scramble(k ^ 0xacc)
+      .toString(36)
+      .padStart(7, "0")}`,
     name,
     twilioAccountSid: `AC${randomChars(rng, 32, HEX)}`,
     ancestorIds: [],
@@ -295,11 +336,26 @@ function makeAccounts(): AccountInfo[] {
 
 function makeTags(): Tag[] {
   const defs: [string, TagColors][] = [
-    ["VIP", "Gold"], ["Churn Risk", "Red"], ["Reseller", "Purple"], ["Enterprise", "GeekBlue"], ["SMB", "Cyan"],
-    ["Healthcare", "Green"], ["Legal", "Blue"], ["Trial", "Orange"], ["Past Due", "Volcano"], ["Partner", "Magenta"],
-    ["Onboarding", "Lime"], ["Priority Support", "Red"],
+    ["VIP", "Gold"],
+    ["Churn Risk", "Red"],
+    ["Reseller", "Purple"],
+    ["Enterprise", "GeekBlue"],
+    ["SMB", "Cyan"],
+    ["Healthcare", "Green"],
+    ["Legal", "Blue"],
+    ["Trial", "Orange"],
+    ["Past Due", "Volcano"],
+    ["Partner", "Magenta"],
+    ["Onboarding", "Lime"],
+    ["Priority Support", "Red"],
   ];
-  return defs.map(([name, color], k) => ({ id: `tag_${scramble(k ^ 0x7a9).toString(36).padStart(7, "0")}`, name, color }));
+  return defs.map(([name, color], k) => ({
+    id: `tag_${scramble(k ^ 0x7a9)
+      .toString(36)
+      .padStart(7, "0")}`,
+    name,
+    color,
+  }));
 }
 
 // --- deterministic randomness -------------------------------------------------------
@@ -329,7 +385,10 @@ function pick<T>(rng: () => number, list: readonly T[]): T {
 
 function pickWeighted(rng: () => number, weights: readonly number[]): number {
   let r = rng() * weights.reduce((a, b) => a + b, 0);
-  for (let k = 0; k < weights.length; k++) if ((r -= weights[k]!) < 0) return k;
+  for (let k = 0; k < weights.length; k++) {
+    r -= weights[k]!;
+    if (r < 0) return k;
+  }
   return weights.length - 1;
 }
 
@@ -354,19 +413,85 @@ const HEX = "0123456789abcdef";
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const STAFF = ["usr_5tn8qe1v", "usr_9gc4ha7j", "usr_2kd7mw3x", "usr_7rb1pz6c", "usr_4hs9vt2n", "usr_8yf3jl5q"] as const;
 const BRANDS = [
-  "Bluebird", "Harbor", "Summit", "Cedar", "Pioneer", "Granite", "Silver Creek", "Maple", "Lighthouse", "Ironwood",
-  "Northstar", "Evergreen", "Riverbend", "Copper Canyon", "Oakridge", "Sunrise", "Blue Ridge", "Keystone", "Prairie",
-  "Coastal", "Red Rock", "Willow", "Highland", "Beacon", "Falcon", "Magnolia", "Aspen", "Liberty", "Crescent", "Atlas",
+  "Bluebird",
+  "Harbor",
+  "Summit",
+  "Cedar",
+  "Pioneer",
+  "Granite",
+  "Silver Creek",
+  "Maple",
+  "Lighthouse",
+  "Ironwood",
+  "Northstar",
+  "Evergreen",
+  "Riverbend",
+  "Copper Canyon",
+  "Oakridge",
+  "Sunrise",
+  "Blue Ridge",
+  "Keystone",
+  "Prairie",
+  "Coastal",
+  "Red Rock",
+  "Willow",
+  "Highland",
+  "Beacon",
+  "Falcon",
+  "Magnolia",
+  "Aspen",
+  "Liberty",
+  "Crescent",
+  "Atlas",
 ] as const;
 const INDUSTRIES = [
-  "Dental", "Logistics", "Plumbing", "Realty", "Veterinary", "Law Group", "Insurance", "Pediatrics", "Auto Repair",
-  "Accounting", "Chiropractic", "HVAC", "Roofing", "Title Company", "Orthodontics", "Pharmacy", "Fitness",
-  "Property Management", "Landscaping", "Family Medicine", "Credit Union", "Physical Therapy", "Staffing", "Dermatology",
+  "Dental",
+  "Logistics",
+  "Plumbing",
+  "Realty",
+  "Veterinary",
+  "Law Group",
+  "Insurance",
+  "Pediatrics",
+  "Auto Repair",
+  "Accounting",
+  "Chiropractic",
+  "HVAC",
+  "Roofing",
+  "Title Company",
+  "Orthodontics",
+  "Pharmacy",
+  "Fitness",
+  "Property Management",
+  "Landscaping",
+  "Family Medicine",
+  "Credit Union",
+  "Physical Therapy",
+  "Staffing",
+  "Dermatology",
 ] as const;
 const SUFFIXES = ["Group", "LLC", "Inc.", "& Associates", "Partners", "Co.", "West", "East", "Holdings", "Services"] as const;
 const CITIES = [
-  "Denver", "Austin", "Dallas", "Phoenix", "Boise", "Tampa", "Raleigh", "Omaha", "Tulsa", "Reno", "Spokane", "Madison",
-  "Savannah", "Fresno", "Albany", "Tucson", "Boulder", "Wichita", "Eugene", "Provo",
+  "Denver",
+  "Austin",
+  "Dallas",
+  "Phoenix",
+  "Boise",
+  "Tampa",
+  "Raleigh",
+  "Omaha",
+  "Tulsa",
+  "Reno",
+  "Spokane",
+  "Madison",
+  "Savannah",
+  "Fresno",
+  "Albany",
+  "Tucson",
+  "Boulder",
+  "Wichita",
+  "Eugene",
+  "Provo",
 ] as const;
 const FIRST_NAMES = ["Maria", "James", "Aisha", "Chen", "Olivia", "Diego", "Priya", "Noah", "Fatima", "Liam"] as const;
 const LAST_NAMES = ["Garcia", "Smith", "Khan", "Nguyen", "Johnson", "Rossi", "Patel", "Brown", "Okafor", "Miller"] as const;

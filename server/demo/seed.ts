@@ -19,12 +19,12 @@ export interface SeedResult {
 }
 
 /** Seeds `target` (a store or a DATABASE_URL), which must be empty. */
-export async function seedDatabase(target: Store | string, customerCount: number,
-  options: SeedOptions = {}): Promise<SeedResult> {
+export async function seedDatabase(target: Store | string, customerCount: number, options: SeedOptions = {}): Promise<SeedResult> {
   const started = performance.now();
   const store = typeof target === "string" ? await openStore(target) : target;
   try {
-    if (!(await store.isEmpty())) throw new Error("the database already holds data; seed only an empty one, or start again with: npm run seed -- --reset");
+    if (!(await store.isEmpty()))
+      throw new Error("the database already holds data; seed only an empty one, or start again with: npm run seed -- --reset");
     const batchSize = options.batchSize ?? 5000;
     const data = demoData(customerCount);
     await store.insertAccounts(data.accounts);
@@ -41,10 +41,17 @@ export async function seedDatabase(target: Store | string, customerCount: number
     }
     if (batch.length) await store.insertCustomers(batch);
     options.onProgress?.(customerCount, customerCount);
-    await store.insertUsers(await Promise.all(data.users.map(async (u) => ({
-      username: u.username, passwordHash: await hashPassword(u.password), roles: u.roles, accountIds: u.accountIds,
-      ...(u.customerId === undefined ? {} : { customerId: u.customerId }),
-    }))));
+    await store.insertUsers(
+      await Promise.all(
+        data.users.map(async (u) => ({
+          username: u.username,
+          passwordHash: await hashPassword(u.password),
+          roles: u.roles,
+          accountIds: u.accountIds,
+          ...(u.customerId === undefined ? {} : { customerId: u.customerId }),
+        })),
+      ),
+    );
     for (const u of data.users) await store.insertApiKey(hashApiKey(u.apiKey), u.username, "demo key");
     await store.optimize();
     return { customers: customerCount, elapsedMs: performance.now() - started, users: data.users };

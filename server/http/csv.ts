@@ -12,7 +12,9 @@ interface SchemaDocument {
 }
 
 /** CustomerInfo's properties in the spec's order. */
-export const csvColumns = Object.keys((apiSpec.document as SchemaDocument).components.schemas.CustomerInfo.properties) as (keyof CustomerInfo)[];
+export const csvColumns = Object.keys(
+  (apiSpec.document as SchemaDocument).components.schemas.CustomerInfo.properties,
+) as (keyof CustomerInfo)[];
 
 const header = csvColumns.map((name) => name.charAt(0).toUpperCase() + name.slice(1));
 

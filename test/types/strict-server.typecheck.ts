@@ -33,7 +33,10 @@ export const wrongContentType: ListCustomersResult = { status: 400, contentType:
 export const csvWithoutContentType: ListCustomersResult = { status: 200, body: "Id\r\n" };
 
 // @ts-expect-error 401 must carry its declared headers (WWW-Authenticate).
-export const unauthorizedWithoutHeaders: ListCustomersResult = { status: 401, body: { responseStatus: { errorCode: "Unauthorized", message: "Not Authenticated" } } };
+export const unauthorizedWithoutHeaders: ListCustomersResult = {
+  status: 401,
+  body: { responseStatus: { errorCode: "Unauthorized", message: "Not Authenticated" } },
+};
 
 // @ts-expect-error every operation needs its handler: listCustomersCsv is missing.
 export const missingHandler: Handlers<Caller> = { listCustomers: declared };

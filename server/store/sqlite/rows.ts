@@ -18,16 +18,33 @@ export const ROWS_BY_SEQ = `SELECT c.seq, c.id, c.account_id, c.parent_id, c.nam
   WHERE c.seq = j.value ORDER BY j.key`;
 
 export interface CustomerRow {
-  seq: number; id: string; account_id: string; parent_id: string | null; name: string;
-  reference_id: string | null; is_staging: number | null; override_billing_settings: number | null;
-  override_app_settings: number | null; date_created: string | null; date_last_modified: string | null;
-  created_by: string | null; last_modified_by: string | null; data: string | null; schedule: string | null;
-  integration_data: string | null; billing_settings: string | null; app_settings: string | null;
+  seq: number;
+  id: string;
+  account_id: string;
+  parent_id: string | null;
+  name: string;
+  reference_id: string | null;
+  is_staging: number | null;
+  override_billing_settings: number | null;
+  override_app_settings: number | null;
+  date_created: string | null;
+  date_last_modified: string | null;
+  created_by: string | null;
+  last_modified_by: string | null;
+  data: string | null;
+  schedule: string | null;
+  integration_data: string | null;
+  billing_settings: string | null;
+  app_settings: string | null;
   account_name: string | null;
 }
 
 export interface UserRow {
-  username: string; password_hash: string; roles: string; account_ids: string; customer_id: string | null;
+  username: string;
+  password_hash: string;
+  roles: string;
+  account_ids: string;
+  customer_id: string | null;
 }
 
 /** Cached prepared statements and row mapping for one connection. */
@@ -61,14 +78,18 @@ export class Reader {
     for (const t of this.stmt(`SELECT ct.customer_seq AS seq, t.id, t.name, t.color
         FROM json_each(?) j CROSS JOIN customer_tags ct CROSS JOIN tags t
         WHERE ct.customer_seq = j.value AND t.seq = ct.tag_seq
-        ORDER BY ct.customer_seq, t.name, t.id`).raw(false).all(seqs) as ({ seq: number } & Record<"id" | "name" | "color", string | null>)[]) {
+        ORDER BY ct.customer_seq, t.name, t.id`)
+      .raw(false)
+      .all(seqs) as ({ seq: number } & Record<"id" | "name" | "color", string | null>)[]) {
       push(tags, t.seq, omitNulls({ id: t.id, name: t.name, color: t.color }) as Tag);
     }
     const crumbs = new Map<number, CustomerBreadcrumb[]>();
     for (const b of this.stmt(`SELECT ca.customer_seq AS seq, p.id, p.name
         FROM json_each(?) j CROSS JOIN customer_ancestors ca CROSS JOIN customers p
         WHERE ca.customer_seq = j.value AND ca.depth >= 1 AND p.seq = ca.ancestor_seq
-        ORDER BY ca.customer_seq, ca.depth DESC`).raw(false).all(seqs) as { seq: number; id: string; name: string }[]) {
+        ORDER BY ca.customer_seq, ca.depth DESC`)
+      .raw(false)
+      .all(seqs) as { seq: number; id: string; name: string }[]) {
       push(crumbs, b.seq, { id: b.id, name: b.name });
     }
     return rows.map((r) => toCustomer(r, tags.get(r.seq) ?? [], crumbs.get(r.seq) ?? []));

@@ -124,8 +124,9 @@ export const BULK_INDEXES: readonly { name: string; create: string }[] = [
 ].map(([name, on]) => ({ name: name!, create: `CREATE INDEX IF NOT EXISTS ${name} ON ${on}` }));
 
 /** Triggers a bulk load drops; their names, parsed from the DDL above. */
-export const BULK_TRIGGERS: readonly string[] = [...(DERIVED_TRIGGERS + FTS_TRIGGERS).matchAll(/CREATE TRIGGER IF NOT EXISTS (\w+)/g)]
-  .map((m) => m[1]!);
+export const BULK_TRIGGERS: readonly string[] = [...(DERIVED_TRIGGERS + FTS_TRIGGERS).matchAll(/CREATE TRIGGER IF NOT EXISTS (\w+)/g)].map(
+  (m) => m[1]!,
+);
 
 export const MIGRATIONS: readonly string[] = [
   /* 1: initial schema */ `

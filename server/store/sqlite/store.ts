@@ -14,9 +14,7 @@ import type { AccountInfo, CustomerInfo, Tag } from "../../../generated/schema.j
 import { foldName, ftsPhrase, gramToken, nameGrams } from "./names.js";
 import { bit, json, Reader, ROWS_BY_SEQ, toUser, type CustomerRow, type UserRow } from "./rows.js";
 import { BULK_INDEXES, BULK_TRIGGERS, DERIVED_TRIGGERS, FTS_TRIGGERS, MIGRATIONS, TAG_ACCOUNTS_FILL, TAG_PAIRS_FILL } from "./schema.js";
-import type {
-  CustomerQuery, NewCustomer, Page, PageRequest, SortField, Store, StoredUser,
-} from "../contract.js";
+import type { CustomerQuery, NewCustomer, Page, PageRequest, SortField, Store, StoredUser } from "../contract.js";
 
 type Db = Database.Database;
 
@@ -77,7 +75,10 @@ const WALK_CAP_SLACK = 2;
 const MERGE_MAX_ACCOUNTS = 16;
 const PAGED = " LIMIT ? OFFSET ?";
 
-interface Sql { sql: string; params: unknown[] }
+interface Sql {
+  sql: string;
+  params: unknown[];
+}
 
 /** One filter, in the two forms the plans need. */
 interface Term {
@@ -120,7 +121,11 @@ interface Choice {
 }
 
 /** One executed statement, for explain(). */
-export interface TracedStatement { role: string; sql: string; params: unknown[] }
+export interface TracedStatement {
+  role: string;
+  sql: string;
+  params: unknown[];
+}
 
 export interface Explained {
   plan: PlanKind | "empty";
@@ -135,7 +140,11 @@ export class SqliteCustomerStore implements Store {
   /** Secondary indexes and triggers are dropped until the bulk load of an empty database ends. */
   private bulkLoading = false;
 
-  private constructor(private readonly db: Db, private readonly path: string, private readonly planner: PlannerOptions) {
+  private constructor(
+    private readonly db: Db,
+    private readonly path: string,
+    private readonly planner: PlannerOptions,
+  ) {
     this.reader = new Reader(db);
     this.inMemory = path === ":memory:";
   }
@@ -183,7 +192,10 @@ export class SqliteCustomerStore implements Store {
       const offset = page.page * page.countPerPage;
       const need = page.countPerPage + 1; // one more than a page says whether another exists
       const choice = this.choose(r, offset + need, trace);
-      if (explained) { explained.plan = choice.kind; explained.fellBack = false; }
+      if (explained) {
+        explained.plan = choice.kind;
+        explained.fellBack = false;
+      }
       let seqs: number[] | undefined;
       if (choice.kind === "walk-capped") {
         const walk = walkQuery(r, choice.cap);
@@ -196,8 +208,12 @@ export class SqliteCustomerStore implements Store {
       }
       if (!seqs) {
         const built = choice.kind === "walk" ? walkQuery(r) : candidatesQuery(r, choice.driver!);
-        seqs = this.seqs(`page (${choice.kind === "walk" ? "walk" : "candidates"})`, built.sql + PAGED,
-          [...built.params, need, offset], trace);
+        seqs = this.seqs(
+          `page (${choice.kind === "walk" ? "walk" : "candidates"})`,
+          built.sql + PAGED,
+          [...built.params, need, offset],
+          trace,
+        );
       }
       const hasMorePages = seqs.length > page.countPerPage;
       const items = this.reader.toCustomers(this.rowsBySeq(hasMorePages ? seqs.slice(0, page.countPerPage) : seqs, trace));
@@ -294,7 +310,9 @@ export class SqliteCustomerStore implements Store {
           // while the primary key would read the whole subtree for every row.
           test: (c) => `EXISTS (SELECT 1 FROM customer_ancestors x INDEXED BY customer_ancestors_up
             WHERE x.customer_seq = ${c}.seq AND x.ancestor_seq = ?)`,
-          testParams: [root], seqOnly: true, exact: false,
+          testParams: [root],
+          seqOnly: true,
+          exact: false,
         });
         break;
       }
@@ -307,12 +325,22 @@ export class SqliteCustomerStore implements Store {
     }
     if (accounts) {
       if (accounts.length === 0) return undefined;
-      const size = this.value<number>("account sizes", `SELECT coalesce(sum(customer_count), 0) FROM accounts
-        WHERE id IN (SELECT value FROM json_each(?))`, [json(accounts)], trace) ?? 0;
+      const size =
+        this.value<number>(
+          "account sizes",
+          `SELECT coalesce(sum(customer_count), 0) FROM accounts
+        WHERE id IN (SELECT value FROM json_each(?))`,
+          [json(accounts)],
+          trace,
+        ) ?? 0;
       if (size === 0) return undefined;
       const one = accounts.length === 1;
       terms.push({
-        kind: "accounts", accountIds: accounts, size, exact: true, seqOnly: false,
+        kind: "accounts",
+        accountIds: accounts,
+        size,
+        exact: true,
+        seqOnly: false,
         driver: one
           ? { sql: `SELECT seq FROM customers WHERE account_id = ?`, params: [accounts[0]] }
           : { sql: `SELECT seq FROM customers WHERE account_id IN (SELECT value FROM json_each(?))`, params: [json(accounts)] },
@@ -325,15 +353,23 @@ export class SqliteCustomerStore implements Store {
     if (nonEmpty(q.specificIds)) {
       const ids = [...new Set(q.specificIds)];
       terms.push({
-        kind: "ids", size: ids.length, exact: false, seqOnly: false,
+        kind: "ids",
+        size: ids.length,
+        exact: false,
+        seqOnly: false,
         driver: { sql: `SELECT seq FROM customers WHERE id IN (SELECT value FROM json_each(?))`, params: [json(ids)] },
-        test: (c) => `+${c}.id IN (SELECT value FROM json_each(?))`, testParams: [json(ids)],
+        test: (c) => `+${c}.id IN (SELECT value FROM json_each(?))`,
+        testParams: [json(ids)],
       });
     }
 
     if (nonEmpty(q.parentCustomerIds)) {
-      const parents = this.column<number>("resolve parents", `SELECT seq FROM customers WHERE id IN (SELECT value FROM json_each(?))`,
-        [json([...new Set(q.parentCustomerIds)])], trace);
+      const parents = this.column<number>(
+        "resolve parents",
+        `SELECT seq FROM customers WHERE id IN (SELECT value FROM json_each(?))`,
+        [json([...new Set(q.parentCustomerIds)])],
+        trace,
+      );
       if (parents.length === 0) return undefined;
       const depth = q.shallowParent ? "depth = 1" : "depth >= 1";
       // One parent (the usual case) is an equality: a correlated IN list costs per row.
@@ -343,9 +379,14 @@ export class SqliteCustomerStore implements Store {
       // A customer has one parent, but may descend from several of the given customers.
       const distinct = !q.shallowParent && parents.length > 1 ? "DISTINCT " : "";
       terms.push({
-        kind: "parents", exact: false, seqOnly: true,
-        driver: { sql: `SELECT ${distinct}customer_seq AS seq FROM customer_ancestors
-          WHERE ancestor_seq ${among} AND ${depth}`, params: [parentParam] },
+        kind: "parents",
+        exact: false,
+        seqOnly: true,
+        driver: {
+          sql: `SELECT ${distinct}customer_seq AS seq FROM customer_ancestors
+          WHERE ancestor_seq ${among} AND ${depth}`,
+          params: [parentParam],
+        },
         test: (c) => `EXISTS (SELECT 1 FROM customer_ancestors x INDEXED BY customer_ancestors_up
           WHERE x.customer_seq = ${c}.seq AND x.${depth} AND x.ancestor_seq ${among})`,
         testParams: [parentParam],
@@ -354,19 +395,32 @@ export class SqliteCustomerStore implements Store {
 
     if (nonEmpty(q.tagIds)) {
       const wanted = [...new Set(q.tagIds)];
-      const tags = this.all<{ seq: number; n: number }>("tag sizes", `SELECT seq, customer_count AS n FROM tags
-        WHERE id IN (SELECT value FROM json_each(?)) ORDER BY customer_count, seq`, [json(wanted)], trace);
+      const tags = this.all<{ seq: number; n: number }>(
+        "tag sizes",
+        `SELECT seq, customer_count AS n FROM tags
+        WHERE id IN (SELECT value FROM json_each(?)) ORDER BY customer_count, seq`,
+        [json(wanted)],
+        trace,
+      );
       if (tags.length < wanted.length) return undefined; // an unknown tag: nobody carries all of them
       const [rarest, ...rest] = tags.map((t) => t.seq) as [number, ...number[]];
       // Two tags: tag_pairs knows exactly how many customers carry both.
-      const pair = rest.length === 1
-        ? this.value<number>("tag pair size", `SELECT coalesce(max(customer_count), 0) FROM tag_pairs WHERE low_seq = ? AND high_seq = ?`,
-          [Math.min(rarest, rest[0]!), Math.max(rarest, rest[0]!)], trace) ?? 0
-        : undefined;
+      const pair =
+        rest.length === 1
+          ? (this.value<number>(
+              "tag pair size",
+              `SELECT coalesce(max(customer_count), 0) FROM tag_pairs WHERE low_seq = ? AND high_seq = ?`,
+              [Math.min(rarest, rest[0]!), Math.max(rarest, rest[0]!)],
+              trace,
+            ) ?? 0)
+          : undefined;
       if (pair === 0) return undefined;
       const has = (seq: string) => `EXISTS (SELECT 1 FROM customer_tags x WHERE x.tag_seq = ? AND x.customer_seq = ${seq})`;
       terms.push({
-        kind: "tags", size: pair ?? tags[0]!.n, exact: tags.length === 1 || pair !== undefined, seqOnly: true,
+        kind: "tags",
+        size: pair ?? tags[0]!.n,
+        exact: tags.length === 1 || pair !== undefined,
+        seqOnly: true,
         tagSeqs: [rarest, ...rest],
         ...(pair === undefined ? { estimate: tags.reduce((e, t) => e * (t.n / Math.max(1, total)), total) } : {}),
         // The rarest tag's range, each other tag a primary-key probe.
@@ -383,12 +437,15 @@ export class SqliteCustomerStore implements Store {
       const needle = foldName(q.nameFilter);
       const phrase = ftsPhrase(needle);
       terms.push({
-        kind: "name", exact: false, seqOnly: false,
+        kind: "name",
+        exact: false,
+        seqOnly: false,
         // Both indexes match exactly: no recheck against the table.
         driver: phrase
           ? { sql: `SELECT rowid AS seq FROM customers_fts WHERE customers_fts MATCH ?`, params: [phrase] }
           : { sql: `SELECT rowid AS seq FROM customers_grams WHERE customers_grams MATCH ?`, params: [gramToken(needle)] },
-        test: (c) => `instr(${c}.name_fold, ?) > 0`, testParams: [needle],
+        test: (c) => `instr(${c}.name_fold, ?) > 0`,
+        testParams: [needle],
       });
     }
 
@@ -405,8 +462,13 @@ export class SqliteCustomerStore implements Store {
     // Accounts alone, sorted by name: (account_id, name_fold, id) answers the filter and the
     // order at once, so the walk reads just the rows it returns (and skips), at any size.
     const [only] = r.terms;
-    if (r.terms.length === 1 && only!.kind === "accounts" && r.q.sortField === "name"
-      && only!.accountIds!.length <= MERGE_MAX_ACCOUNTS && this.planner.force !== "candidates") {
+    if (
+      r.terms.length === 1 &&
+      only!.kind === "accounts" &&
+      r.q.sortField === "name" &&
+      only!.accountIds!.length <= MERGE_MAX_ACCOUNTS &&
+      this.planner.force !== "candidates"
+    ) {
       return { kind: "walk", driver: only, threshold };
     }
     const smallest = () => drivers.reduce((a, b) => ((b.size ?? Infinity) < (a.size ?? Infinity) ? b : a));
@@ -415,8 +477,13 @@ export class SqliteCustomerStore implements Store {
     if (!((smallest().size ?? Infinity) < threshold)) {
       for (const t of drivers) {
         if (t.size !== undefined) continue;
-        t.size = this.value<number>(`probe ${t.kind}`, `SELECT count(*) FROM (${t.driver!.sql} LIMIT ?)`,
-          [...t.driver!.params, threshold], trace) ?? 0;
+        t.size =
+          this.value<number>(
+            `probe ${t.kind}`,
+            `SELECT count(*) FROM (${t.driver!.sql} LIMIT ?)`,
+            [...t.driver!.params, threshold],
+            trace,
+          ) ?? 0;
         t.exact = t.size < threshold;
         t.atLeast = !t.exact;
         if (t.exact) break;
@@ -444,14 +511,20 @@ export class SqliteCustomerStore implements Store {
     if (terms.length === 1 && terms[0]!.exact && terms[0]!.size !== undefined) return terms[0]!.size;
     const accounts = terms.find((t) => t.kind === "accounts");
     const tags = terms.find((t) => t.kind === "tags");
-    if (terms.length === 2 && accounts && tags?.tagSeqs!.length === 1) {
-      return this.value<number>("count (tag_accounts)", `SELECT coalesce(sum(customer_count), 0) FROM tag_accounts
+    if (terms.length === 2 && accounts && tags?.tagSeqs?.length === 1) {
+      return (
+        this.value<number>(
+          "count (tag_accounts)",
+          `SELECT coalesce(sum(customer_count), 0) FROM tag_accounts
         WHERE tag_seq = ? AND account_id IN (SELECT value FROM json_each(?))`,
-      [tags.testParams[0], JSON.stringify(accounts.accountIds)], trace) ?? 0;
+          [tags.testParams[0], JSON.stringify(accounts.accountIds)],
+          trace,
+        ) ?? 0
+      );
     }
     const drivers = terms.filter((t) => t.driver);
-    const driver = choice.driver
-      ?? (drivers.length ? drivers.reduce((a, b) => ((b.size ?? Infinity) < (a.size ?? Infinity) ? b : a)) : undefined);
+    const driver =
+      choice.driver ?? (drivers.length ? drivers.reduce((a, b) => ((b.size ?? Infinity) < (a.size ?? Infinity) ? b : a)) : undefined);
     if (!driver) throw new Error("every filter has a driver"); // unreachable: resolve() gives each term one
     const others = terms.filter((t) => t !== driver);
     const params = [...driver.driver!.params, ...others.flatMap((t) => t.testParams)];
@@ -491,8 +564,11 @@ export class SqliteCustomerStore implements Store {
   }
 
   async isEmpty(): Promise<boolean> {
-    const r = this.reader.stmt(`SELECT NOT EXISTS (SELECT 1 FROM accounts) AND NOT EXISTS (SELECT 1 FROM customers)
-      AND NOT EXISTS (SELECT 1 FROM users) AS empty`).raw(false).get() as { empty: number };
+    const r = this.reader
+      .stmt(`SELECT NOT EXISTS (SELECT 1 FROM accounts) AND NOT EXISTS (SELECT 1 FROM customers)
+      AND NOT EXISTS (SELECT 1 FROM users) AS empty`)
+      .raw(false)
+      .get() as { empty: number };
     return r.empty === 1;
   }
 
@@ -502,9 +578,10 @@ export class SqliteCustomerStore implements Store {
   }
 
   async findApiKey(keyHash: string): Promise<StoredUser | undefined> {
-    const row = this.reader.stmt(
-      `SELECT u.* FROM api_keys k JOIN users u ON u.username = k.username WHERE k.key_hash = ?`,
-    ).raw(false).get(keyHash) as UserRow | undefined;
+    const row = this.reader
+      .stmt(`SELECT u.* FROM api_keys k JOIN users u ON u.username = k.username WHERE k.key_hash = ?`)
+      .raw(false)
+      .get(keyHash) as UserRow | undefined;
     return row && toUser(row);
   }
 
@@ -518,12 +595,20 @@ export class SqliteCustomerStore implements Store {
     this.db.transaction(() => {
       for (const a of accounts) {
         insert.run({
-          id: a.id, name: a.name, parentAccountId: a.parentAccountId ?? null,
-          twilioAccountSid: a.twilioAccountSid ?? null, ancestorIds: json(a.ancestorIds),
-          maxPhoneNumbers: a.maxPhoneNumbers ?? null, isBYOA: bit(a.isBYOA),
-          trustHubProfileSid: a.trustHubProfileSid ?? null, logoId: a.logoId ?? null, logoUri: a.logoUri ?? null,
-          billingSettings: json(a.billingSettings), dateCreated: a.dateCreated ?? null,
-          dateLastModified: a.dateLastModified ?? null, createdBy: a.createdBy ?? null,
+          id: a.id,
+          name: a.name,
+          parentAccountId: a.parentAccountId ?? null,
+          twilioAccountSid: a.twilioAccountSid ?? null,
+          ancestorIds: json(a.ancestorIds),
+          maxPhoneNumbers: a.maxPhoneNumbers ?? null,
+          isBYOA: bit(a.isBYOA),
+          trustHubProfileSid: a.trustHubProfileSid ?? null,
+          logoId: a.logoId ?? null,
+          logoUri: a.logoUri ?? null,
+          billingSettings: json(a.billingSettings),
+          dateCreated: a.dateCreated ?? null,
+          dateLastModified: a.dateLastModified ?? null,
+          createdBy: a.createdBy ?? null,
           lastModifiedBy: a.lastModifiedBy ?? null,
         });
       }
@@ -558,17 +643,28 @@ export class SqliteCustomerStore implements Store {
       WHERE customer_seq = (SELECT seq FROM customers WHERE id = ?)`);
     const grams = this.reader.stmt(`INSERT INTO customers_grams(rowid, grams) VALUES (?, ?)`);
     const tagRow = this.reader.stmt(`INSERT INTO customer_tags(tag_seq, customer_seq) VALUES (?, ?)`);
-    const tagSeqs = new Map((this.reader.stmt(`SELECT id, seq FROM tags`).raw(false).all() as { id: string; seq: number }[])
-      .map((t) => [t.id, t.seq]));
+    const tagSeqs = new Map(
+      (this.reader.stmt(`SELECT id, seq FROM tags`).raw(false).all() as { id: string; seq: number }[]).map((t) => [t.id, t.seq]),
+    );
     this.db.transaction(() => {
       for (const c of batch) {
-        const seq = Number(insert.run({
-          id: c.id, accountId: c.accountId, parentId: c.parentCustomerId ?? null, name: c.name,
-          nameFold: foldName(c.name), referenceId: c.referenceId ?? null, isStaging: bit(c.isStaging),
-          overrideBilling: bit(c.overrideBillingSettings), overrideApp: bit(c.overrideAppSettings),
-          dateCreated: c.dateCreated ?? null, dateLastModified: c.dateLastModified ?? null,
-          createdBy: c.createdBy ?? null, lastModifiedBy: c.lastModifiedBy ?? null,
-        }).lastInsertRowid);
+        const seq = Number(
+          insert.run({
+            id: c.id,
+            accountId: c.accountId,
+            parentId: c.parentCustomerId ?? null,
+            name: c.name,
+            nameFold: foldName(c.name),
+            referenceId: c.referenceId ?? null,
+            isStaging: bit(c.isStaging),
+            overrideBilling: bit(c.overrideBillingSettings),
+            overrideApp: bit(c.overrideAppSettings),
+            dateCreated: c.dateCreated ?? null,
+            dateLastModified: c.dateLastModified ?? null,
+            createdBy: c.createdBy ?? null,
+            lastModifiedBy: c.lastModifiedBy ?? null,
+          }).lastInsertRowid,
+        );
         documents.run(seq, json(c.data), json(c.schedule), json(c.integrationData), json(c.billingSettings), json(c.appSettings));
         grams.run(seq, nameGrams(foldName(c.name)));
         selfRow.run(seq, seq);
@@ -629,7 +725,8 @@ export class SqliteCustomerStore implements Store {
   }
 
   async insertApiKey(keyHash: string, username: string, label?: string): Promise<void> {
-    this.reader.stmt(`INSERT INTO api_keys VALUES (?, (SELECT username FROM users WHERE username = ?), ?, ?)`)
+    this.reader
+      .stmt(`INSERT INTO api_keys VALUES (?, (SELECT username FROM users WHERE username = ?), ?, ?)`)
       .run(keyHash, username, label ?? null, new Date().toISOString());
   }
 
@@ -663,8 +760,11 @@ function migrate(db: Db): void {
       const insert = db.prepare(`INSERT INTO customers_grams(rowid, grams) VALUES (?, ?)`);
       const chunk = db.prepare(`SELECT seq, name_fold FROM customers WHERE seq > ? ORDER BY seq LIMIT 10000`).raw(true);
       // In chunks: a connection cannot write while it iterates, and a million names at once would not be flat.
-      for (let after = 0, rows: [number, string][]; (rows = chunk.all(after) as [number, string][]).length; after = rows.at(-1)![0]) {
+      for (let after = 0; ; ) {
+        const rows = chunk.all(after) as [number, string][];
+        if (rows.length === 0) break;
         for (const [seq, fold] of rows) insert.run(seq, nameGrams(fold));
+        after = rows.at(-1)![0];
       }
     }
     db.pragma(`user_version = ${MIGRATIONS.length}`);
@@ -688,8 +788,8 @@ function walkQuery(r: Resolved, cap?: number): Sql {
   const { q } = r;
   const select = "c.seq AS seq";
   const accounts = r.terms.find((t) => t.kind === "accounts");
-  const perAccount = q.sortField === "name" && accounts && accounts.accountIds!.length <= MERGE_MAX_ACCOUNTS
-    ? accounts.accountIds! : undefined;
+  const perAccount =
+    q.sortField === "name" && accounts && accounts.accountIds!.length <= MERGE_MAX_ACCOUNTS ? accounts.accountIds! : undefined;
   const tests = r.terms.filter((t) => !(perAccount && t === accounts));
   const testSql = tests.map((t) => t.test("c")).join(" AND ");
   const testParams = tests.flatMap((t) => t.testParams);
@@ -697,8 +797,8 @@ function walkQuery(r: Resolved, cap?: number): Sql {
   const outputs = cap === undefined ? select : `${select}, ${testSql || "1"} AS ok`;
   const filter = cap === undefined ? testSql : "";
   const limit = cap === undefined ? "" : " LIMIT ?";
-  const wrap = (inner: Sql): Sql => (cap === undefined ? inner
-    : { sql: `SELECT seq FROM (${inner.sql}) WHERE ok`, params: [...inner.params, cap] });
+  const wrap = (inner: Sql): Sql =>
+    cap === undefined ? inner : { sql: `SELECT seq FROM (${inner.sql}) WHERE ok`, params: [...inner.params, cap] };
 
   if (perAccount) {
     const where = (extra: string) => `WHERE c.account_id = ?${extra ? ` AND ${extra}` : ""}`;
