@@ -6,12 +6,11 @@
 // The selectors rely on the ids Redoc 3 gives each row (`<tag>/<operationid>/t=request&in=
 // query&path=<name>`): they name the operation, the location and the property, which text
 // alone cannot (a parameter's name also appears in other parameters' descriptions).
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import express from "express";
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BUNDLED_SPEC, buildDocsIfStale } from "../scripts/spec/build-docs.js";
@@ -20,9 +19,9 @@ import { docsRoutes } from "../server/http/docs-routes.js";
 import { seedDatabase } from "../server/demo/seed.js";
 import type { Store } from "../server/store/contract.js";
 import { openStore } from "../server/store/open.js";
+import { launchBrowser } from "./support/browser.js";
 import { listen, type Running } from "./support/http.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = "test-artifacts/docs.png";
 
 type Json = Record<string, unknown>;
@@ -69,23 +68,13 @@ function objectOf(schema: Schema): { schema: Schema; isArray: boolean } {
 }
 
 beforeAll(async () => {
-  // CI installs Chromium (.ci/run); a missing one must fail the suite, not skip it, or the
-  // docs would go untested without anyone noticing.
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} not found: the docs test needs Debian's Chromium. Install it with: apt-get install -y --no-install-recommends chromium`,
-    );
-  }
   spec = JSON.parse(await readFile(BUNDLED_SPEC, "utf8")) as Json;
   dir = await mkdtemp(path.join(tmpdir(), "docs-browser-"));
   store = await openStore(`sqlite:${path.join(dir, "customers.db")}`);
   await seedDatabase(store, 10);
   server = await listen(createApp({ store, logger: pino({ level: "silent" }) }));
   await buildDocsIfStale();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-  });
+  browser = await launchBrowser();
 });
 
 afterAll(async () => {
