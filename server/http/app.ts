@@ -10,6 +10,7 @@ import { createAuthenticate } from "../auth/callers.js";
 import { CredentialVerifier } from "../auth/credentials.js";
 import { docsRoutes } from "./docs-routes.js";
 import { errorBody } from "./error-body.js";
+import { operationGuards, securityHeaders } from "./guards.js";
 import { listCustomersHandlers } from "./list-customers.js";
 import type { Store } from "../store/contract.js";
 
@@ -51,7 +52,9 @@ export function createApp(options: AppOptions): Express {
   );
   const exposeErrors = options.development ?? false;
   const onError = (error: unknown, req: express.Request) => req.log.error({ err: error }, "request failed");
+  app.use(securityHeaders());
   app.use(docsRoutes());
+  app.use(operationGuards());
   app.use(
     createRouter(listCustomersHandlers(store), {
       authenticate: createAuthenticate(new CredentialVerifier(store)),
