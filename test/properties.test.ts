@@ -21,7 +21,7 @@ import { basic, listen, type Running } from "./support/http.js";
 import { schemaErrors } from "./support/spec-schemas.js";
 
 const CUSTOMERS = 300;
-const RUNS = { valid: 500, scope: 300, invalid: 500, hostile: 500 };
+const RUNS = { valid: 500, scope: 300, invalid: 500, hostile: 500, controls: 150 };
 const demo = demoData(CUSTOMERS);
 const userOf = (name: string) => demo.users.find((u) => u.username === name)!;
 
@@ -68,7 +68,12 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "properties-"));
   store = await openStore(`sqlite:${path.join(dir, "customers.db")}`);
   await seedDatabase(store, CUSTOMERS);
-  server = await listen(createApp({ store, logger: pino({ level: "silent" }) }));
+  // Hundreds of wrong passwords from one address, for longer than a success stays cached:
+  // the default limits would throttle the good requests too. test/throttle.test.ts tests them.
+  const lenient = { attempts: 1_000_000, seconds: 60 };
+  server = await listen(
+    createApp({ store, logger: pino({ level: "silent" }), loginLimits: { perUsername: lenient, perAddress: lenient } }),
+  );
   for (const user of ["sysadmin", "manager", "customer"]) {
     clients[user] = createApiClient({ baseUrl: server.baseUrl, auth: { username: user, password: DEMO_PASSWORD } });
   }
@@ -251,6 +256,18 @@ const enumNames = parameters.filter((p) => p.schema.enum).map((p) => p.name);
 const listNames = parameters.filter((p) => p.schema.type === "array").map((p) => p.name);
 
 const oddCase = (name: string) => fc.mixedCase(fc.constant(name));
+
+// Unicode's control characters (category Cc): C0, DEL and C1.
+const control = fc.oneof(fc.integer({ min: 0, max: 0x1f }), fc.integer({ min: 0x7f, max: 0x9f })).map((c) => String.fromCharCode(c));
+/** Text with at least one control character somewhere in it. */
+const withControl = fc
+  .tuple(fc.string({ maxLength: 8 }), control, fc.string({ unit: "grapheme", maxLength: 8 }))
+  .map(([a, c, b]) => `${a}${c}${b}`);
+/** Text with at least one half of a surrogate pair on its own: not valid UTF-16. */
+const withLoneSurrogate = fc
+  .tuple(fc.string({ maxLength: 6 }), fc.integer({ min: 0xd800, max: 0xdfff }), fc.string({ maxLength: 6 }))
+  .map(([a, u, b]) => `${a}${String.fromCharCode(u)}${b}`);
+
 const hostileText = fc.oneof(
   fc.constantFrom(
     "' OR 1=1 --",
@@ -268,8 +285,13 @@ const hostileText = fc.oneof(
     "{}",
     "🙂",
     "Ω≈ç√",
+    "abc\u0000def",
+    "\ud800",
+    "ab\udc00cd",
   ),
   fc.string({ unit: "grapheme", maxLength: 30 }),
+  withControl,
+  withLoneSurrogate,
 );
 
 /** One surely-invalid pair: the request must be refused with a 4xx. */
@@ -296,8 +318,25 @@ const invalidPair: fc.Arbitrary<[string, string]> = fc.oneof(
 /** Pairs that may or may not be valid: they must never cause a 5xx. */
 const anyPair: fc.Arbitrary<[string, string]> = fc.tuple(fc.constantFrom(...names).chain(oddCase), hostileText);
 
+/**
+ * Percent-encodes the UTF-8 bytes of the text; a lone surrogate, which has no UTF-8, as the
+ * bytes a sloppy client writes for it (WTF-8), where encodeURIComponent would throw.
+ */
+function percentEncode(text: string): string {
+  let out = "";
+  for (const part of text.match(/[\ud800-\udbff][\udc00-\udfff]|[\s\S]/g) ?? []) {
+    const code = part.charCodeAt(0);
+    if (part.length === 1 && code >= 0xd800 && code <= 0xdfff) {
+      out += [0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f)]
+        .map((b) => `%${b.toString(16).toUpperCase()}`)
+        .join("");
+    } else out += encodeURIComponent(part);
+  }
+  return out;
+}
+
 function encode(pairs: [string, string][]): string {
-  return pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
+  return pairs.map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join("&");
 }
 
 const goodAuth = basic("sysadmin", DEMO_PASSWORD);
@@ -359,6 +398,35 @@ describe("invalid and hostile input", () => {
         else expect(type).toMatch(/^text\/csv/);
       }),
       { numRuns: RUNS.hostile },
+    );
+  });
+
+  it("answers a control character anywhere in nameFilter with a 400 naming nameFilter, streamed or not", async () => {
+    const request = fc.record({ text: withControl, all: fc.boolean(), path: fc.constantFrom("/customers", "/customers.csv") });
+    await fc.assert(
+      fc.asyncProperty(request, async ({ text, all, path }) => {
+        const response = await fetch(`${server.baseUrl}${path}?nameFilter=${percentEncode(text)}${all ? "&all=true" : ""}`, {
+          headers: { authorization: goodAuth },
+        });
+        const body = await response.json();
+        expect(response.status).toBe(400);
+        expect(schemaErrors("ErrorResponse", body)).toEqual([]);
+        expect(body.responseStatus.errors.map((e: { fieldName: string }) => e.fieldName)).toContain("nameFilter");
+      }),
+      { numRuns: RUNS.controls },
+    );
+  });
+
+  it("reads a lone surrogate in nameFilter as the URL standard decodes it (U+FFFD), and answers as the model does", async () => {
+    await fc.assert(
+      fc.asyncProperty(withLoneSurrogate, async (text) => {
+        const nameFilter = new URLSearchParams(`q=${percentEncode(text)}`).get("q")!;
+        expect(nameFilter).toContain("\ufffd");
+        const { status, text: body } = await send(`nameFilter=${percentEncode(text)}`, goodAuth);
+        expect(status, body.slice(0, 300)).toBe(200);
+        expect(summary(JSON.parse(body))).toEqual(summary((model("sysadmin", { nameFilter }) as { body: ListCustomersResponse }).body));
+      }),
+      { numRuns: RUNS.controls },
     );
   });
 
