@@ -46,7 +46,7 @@ function forbiddenAccounts(ids: string[]): Forbidden {
  * Runs a stream's query up to its first row before the handler returns, so a query that
  * fails does so while an error status can still be sent, not after a 200 and half a body.
  */
-export async function primed<T>(source: AsyncIterable<T>): Promise<AsyncIterable<T>> {
+async function primed<T>(source: AsyncIterable<T>): Promise<AsyncIterable<T>> {
   const iterator = source[Symbol.asyncIterator]();
   const first = await iterator.next();
   return (async function* () {
