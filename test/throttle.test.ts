@@ -113,7 +113,7 @@ describe("LoginThrottle", () => {
     vi.useFakeTimers();
     const throttle = new LoginThrottle({ perUsername: { attempts: 2, seconds: 60 }, perAddress: { attempts: 100, seconds: 60 } });
     await throttle.admit("ana", "a1");
-    await throttle.succeeded("ana", "a1");
+    await throttle.refund("ana", "a1");
     await throttle.admit("Ana", "a2");
     await throttle.admit("ana", "a3");
     const refused = await throttle.admit("ana", "a4").catch((error: unknown) => error);

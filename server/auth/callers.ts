@@ -31,8 +31,14 @@ function tooManyRequests(req: Request, seconds: number, message: string): Error 
 async function verify(verifier: CredentialVerifier, throttle: LoginThrottle, credentials: Credentials, address: string) {
   if (credentials.type === "basic") {
     const { username, password } = credentials;
-    const user = await verifier.verifyBasic(username, password, () => throttle.admit(username, address));
-    if (user) await throttle.succeeded(username, address);
+    let user: StoredUser | undefined;
+    try {
+      user = await verifier.verifyBasic(username, password, () => throttle.admit(username, address));
+    } catch (error) {
+      if (error instanceof VerifierBusy) await throttle.refund(username, address);
+      throw error;
+    }
+    if (user) await throttle.refund(username, address);
     return user;
   }
   if (credentials.type !== "bearer") return undefined;

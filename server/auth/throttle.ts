@@ -65,8 +65,8 @@ export class LoginThrottle {
     if (waits.length > 0) throw new TooManyAttempts(wholeSeconds(Math.max(...waits)));
   }
 
-  /** A checked password was right: its attempt does not count. */
-  async succeeded(username: string, address: string): Promise<void> {
+  /** The password was right, or never checked (the verifier was busy): the attempt does not count. */
+  async refund(username: string, address: string): Promise<void> {
     await Promise.all([this.byUsername.reward(usernameKey(username)), this.byAddress.reward(address)]);
   }
 
