@@ -132,6 +132,10 @@ export interface components {
          *     - booleans are `true` / `false`; a null or absent value is an empty field;
          *     - a field that holds a comma, a double quote, CR or LF is enclosed in double quotes,
          *       and a double quote inside it is doubled (RFC 4180);
+         *     - a field whose text begins with `=`, `+`, `-`, `@`, a tab or a carriage return gets
+         *       a leading `'`, so a spreadsheet shows it as text instead of running it as a
+         *       formula (OWASP's advice against CSV injection): a name `=HYPERLINK(...)` is sent as
+         *       `'=HYPERLINK(...)`. The JSON body always holds the stored text unchanged;
          *     - every row, the last included, ends in CRLF; the text is UTF-8.
          * @example AccountId,ParentCustomerId,Breadcrumb,AccountName,IsStaging,Name,ReferenceId,Data,Tags,Schedule,IntegrationData,OverrideBillingSettings,BillingSettings,OverrideAppSettings,AppSettings,Id,DateCreated,DateLastModified,CreatedBy,LastModifiedBy
          */
@@ -1346,7 +1350,9 @@ export interface components {
         /**
          * @description The request is invalid: an unknown query parameter, a value of the wrong type, a
          *     number out of range, an unknown enum value or sort field, a list or text that is too
-         *     long. `responseStatus.errors` has one entry per invalid field, naming it; the top-level
+         *     long, a control character in `nameFilter`, or a request body (`fieldName` `body`) on an
+         *     operation that takes none: that is refused from its headers, unread, and the connection
+         *     is closed. `responseStatus.errors` has one entry per invalid field, naming it; the top-level
          *     `errorCode` and `message` are those of the first entry.
          */
         BadRequest: {
@@ -1391,6 +1397,20 @@ export interface components {
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };
+        /**
+         * @description Too many failed sign-ins: for this username, or from this client address, in too
+         *     short a time; or too many password checks already waiting on the server. No
+         *     credentials were checked. `Retry-After` says how many seconds to wait.
+         */
+        TooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
     };
     parameters: {
         /**
@@ -1408,7 +1428,9 @@ export interface components {
         /**
          * @description Filter by name: only customers whose `name` contains this text, compared
          *     case-insensitively. The text is taken literally: `%`, `_`, `*` and other
-         *     characters are not wildcards. At most 200 characters; empty is ignored.
+         *     characters are not wildcards. At most 200 characters; empty is ignored. Control
+         *     characters (U+0000 to U+001F, U+007F to U+009F, e.g. NUL or a tab) never occur in a
+         *     name, so a text holding one is a 400.
          * @example acme
          */
         nameFilter: string;
@@ -1515,6 +1537,11 @@ export interface components {
          * @example Basic realm="Evo Voice", Bearer
          */
         WWWAuthenticate: string;
+        /**
+         * @description How many seconds to wait before trying to sign in again (RFC 9110, delay-seconds).
+         * @example 42
+         */
+        RetryAfter: number;
     };
     pathItems: never;
 }
@@ -1538,7 +1565,9 @@ export interface operations {
                 /**
                  * @description Filter by name: only customers whose `name` contains this text, compared
                  *     case-insensitively. The text is taken literally: `%`, `_`, `*` and other
-                 *     characters are not wildcards. At most 200 characters; empty is ignored.
+                 *     characters are not wildcards. At most 200 characters; empty is ignored. Control
+                 *     characters (U+0000 to U+001F, U+007F to U+009F, e.g. NUL or a tab) never occur in a
+                 *     name, so a text holding one is a 400.
                  * @example acme
                  */
                 nameFilter?: components["parameters"]["nameFilter"];
@@ -1655,6 +1684,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     ListCustomersCsv: {
@@ -1675,7 +1705,9 @@ export interface operations {
                 /**
                  * @description Filter by name: only customers whose `name` contains this text, compared
                  *     case-insensitively. The text is taken literally: `%`, `_`, `*` and other
-                 *     characters are not wildcards. At most 200 characters; empty is ignored.
+                 *     characters are not wildcards. At most 200 characters; empty is ignored. Control
+                 *     characters (U+0000 to U+001F, U+007F to U+009F, e.g. NUL or a tab) never occur in a
+                 *     name, so a text holding one is a 400.
                  * @example acme
                  */
                 nameFilter?: components["parameters"]["nameFilter"];
@@ -1781,6 +1813,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
 }

@@ -25,7 +25,8 @@ export type ListCustomersResult =
   | { status: 200; contentType: "text/csv"; body: TextBody; headers?: operations["ListCustomers"]["responses"][200]["headers"] }
   | { status: 400; contentType?: "application/json"; body: ErrorResponse }
   | { status: 401; contentType?: "application/json"; body: ErrorResponse; headers: operations["ListCustomers"]["responses"][401]["headers"] }
-  | { status: 403; contentType?: "application/json"; body: ErrorResponse };
+  | { status: 403; contentType?: "application/json"; body: ErrorResponse }
+  | { status: 429; contentType?: "application/json"; body: ErrorResponse; headers: operations["ListCustomers"]["responses"][429]["headers"] };
 
 /** GET /customers.csv: List customers as CSV */
 export interface ListCustomersCsvInput<TCaller> {
@@ -39,7 +40,8 @@ export type ListCustomersCsvResult =
   | { status: 200; contentType?: "text/csv"; body: TextBody; headers?: operations["ListCustomersCsv"]["responses"][200]["headers"] }
   | { status: 400; contentType?: "application/json"; body: ErrorResponse }
   | { status: 401; contentType?: "application/json"; body: ErrorResponse; headers: operations["ListCustomersCsv"]["responses"][401]["headers"] }
-  | { status: 403; contentType?: "application/json"; body: ErrorResponse };
+  | { status: 403; contentType?: "application/json"; body: ErrorResponse }
+  | { status: 429; contentType?: "application/json"; body: ErrorResponse; headers: operations["ListCustomersCsv"]["responses"][429]["headers"] };
 
 /** One method per operation; a handler cannot return a status or body the spec does not declare. */
 export interface Handlers<TCaller extends Caller = Caller> {
@@ -81,7 +83,7 @@ export const apiSpec: ApiSpec = {
       ],
       headers: [],
       security: [{ basicAuth: ["SystemAdministrator", "Manager", "Customer"] }, { bearerAuth: ["SystemAdministrator", "Manager", "Customer"] }],
-      responses: { "200": ["application/json", "text/csv"], "400": ["application/json"], "401": ["application/json"], "403": ["application/json"] },
+      responses: { "200": ["application/json", "text/csv"], "400": ["application/json"], "401": ["application/json"], "403": ["application/json"], "429": ["application/json"] },
       formatParameter: "format",
     },
     {
@@ -105,7 +107,7 @@ export const apiSpec: ApiSpec = {
       ],
       headers: [],
       security: [{ basicAuth: ["SystemAdministrator", "Manager", "Customer"] }, { bearerAuth: ["SystemAdministrator", "Manager", "Customer"] }],
-      responses: { "200": ["text/csv"], "400": ["application/json"], "401": ["application/json"], "403": ["application/json"] },
+      responses: { "200": ["text/csv"], "400": ["application/json"], "401": ["application/json"], "403": ["application/json"], "429": ["application/json"] },
     },
   ],
 };

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { CredentialVerifier, hashApiKey, hashPassword, makeApiKey, verifyPassword } from "../server/auth/credentials.js";
+import {
+  CredentialVerifier,
+  type CredentialVerifierOptions,
+  hashApiKey,
+  hashPassword,
+  makeApiKey,
+  verifyPassword,
+  VerifierBusy,
+} from "../server/auth/credentials.js";
 import type { StoredUser } from "../server/store/contract.js";
 
 describe("password hashes", () => {
@@ -42,7 +50,7 @@ describe("API keys", () => {
 });
 
 /** A store of one user whose hash can be changed, and a verify function that counts its calls. */
-async function setup(options: { ttlMs?: number; maxEntries?: number } = {}) {
+async function setup(options: Omit<CredentialVerifierOptions, "now"> = {}) {
   const users = new Map<string, StoredUser>();
   for (const name of ["ana", "ben", "cy"]) {
     users.set(name, { username: name, passwordHash: await hashPassword(`${name}-pw`), roles: ["Manager"], accountIds: ["acc_1"] });
@@ -59,7 +67,7 @@ async function setup(options: { ttlMs?: number; maxEntries?: number } = {}) {
     now: () => clock,
     verifyPassword: async (pw, stored) => {
       calls++;
-      return verifyPassword(pw, stored);
+      return (options.verifyPassword ?? verifyPassword)(pw, stored);
     },
   });
   return {
@@ -127,9 +135,64 @@ describe("CredentialVerifier.verifyBasic", () => {
     expect(t.calls()).toBe(1);
   });
 
-  it("rejects an unknown user, still spending a hash on it", async () => {
-    const t = await setup();
+  it("rejects an unknown user without a hash, after waiting as long as a real check took", async () => {
+    const waits: number[] = [];
+    const t = await setup({ sleep: async (ms) => waits.push(ms) });
+    const started = performance.now();
+    await t.verifier.verifyBasic("ana", "wrong");
+    const checked = performance.now() - started;
     expect(await t.verifier.verifyBasic("ghost", "ana-pw")).toBeUndefined();
+    expect(t.calls()).toBe(1);
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThan(0);
+    expect(waits[0]).toBeLessThanOrEqual(checked);
+  });
+
+  it("runs a bounded number of checks at once, queues a bounded number, and refuses the rest", async () => {
+    const release: (() => void)[] = [];
+    let running = 0;
+    let peak = 0;
+    const t = await setup({
+      slots: 2,
+      queueLimit: 2,
+      verifyPassword: async (pw, stored) => {
+        if (pw === "ben-pw") return verifyPassword(pw, stored);
+        peak = Math.max(peak, ++running);
+        await new Promise<void>((resolve) => release.push(resolve));
+        running--;
+        return false;
+      },
+    });
+    expect((await t.verifier.verifyBasic("ben", "ben-pw"))?.username).toBe("ben");
+    // Distinct wrong passwords, so no two share a check.
+    const admitted = Array.from({ length: 4 }, (_, i) => t.verifier.verifyBasic("ana", `guess-${i}`));
+    await expect(t.verifier.verifyBasic("ana", "guess-4")).rejects.toBeInstanceOf(VerifierBusy);
+    // A recent success is still answered, from the cache, while the queue is full.
+    expect((await t.verifier.verifyBasic("ben", "ben-pw"))?.username).toBe("ben");
+    const settled = Promise.all(admitted);
+    while (release.length > 0 || running > 0) {
+      release.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await settled).toEqual([undefined, undefined, undefined, undefined]);
+    expect(peak).toBe(2);
+    expect(t.calls()).toBe(5);
+  });
+
+  it("asks admit before any hash, and not when the cache answers", async () => {
+    const t = await setup();
+    let asked = 0;
+    const admit = async () => {
+      asked++;
+    };
+    await t.verifier.verifyBasic("ana", "ana-pw", admit);
+    await t.verifier.verifyBasic("ana", "ana-pw", admit);
+    expect(asked).toBe(1);
+    const refuse = async () => {
+      throw new Error("throttled");
+    };
+    await expect(t.verifier.verifyBasic("ben", "ben-pw", refuse)).rejects.toThrow("throttled");
+    await expect(t.verifier.verifyBasic("ghost", "x", refuse)).rejects.toThrow("throttled");
     expect(t.calls()).toBe(1);
   });
 });

@@ -8,7 +8,6 @@
 //   - simplifiedPaging against full paging on a broad filter;
 //   - all=true as JSON and CSV at each size: time and the server's peak RSS.
 // Prints the tables and, unless --smoke, writes them into BENCHMARKS.md.
-import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -18,6 +17,7 @@ import autocannon from "autocannon";
 import { demoData, DEMO_PASSWORD } from "../../server/demo/demo-data.js";
 import { seedDatabase } from "../../server/demo/seed.js";
 import { formatTable } from "../../client/table.js";
+import { startProcess } from "./process.js";
 
 const { values: opts } = parseArgs({
   options: {
@@ -66,40 +66,6 @@ async function ensureDatabase(size: number): Promise<void> {
     },
   });
   say(`  seeded in ${(result.elapsedMs / 1000).toFixed(1)} s`);
-}
-
-interface Running {
-  url: string;
-  pid: number;
-  stop: () => Promise<void>;
-}
-
-function startProcess(command: string, args: string[], ready: RegExp, urlOf: (match: RegExpMatchArray) => string): Promise<Running> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(command, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    const timer = setTimeout(() => reject(new Error(`${args.join(" ")} did not start:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = output.match(ready);
-      if (!match) return;
-      clearTimeout(timer);
-      child.stdout!.off("data", onData);
-      resolve({
-        url: urlOf(match),
-        pid: child.pid!,
-        stop: () =>
-          new Promise((done) => {
-            if (child.exitCode !== null) return done();
-            child.once("exit", () => done());
-            child.kill("SIGTERM");
-          }),
-      });
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code}:\n${output}`)));
-  });
 }
 
 const benchServer = path.join(root, "scripts/bench/bench-server.ts");

@@ -12,6 +12,7 @@ import { execFile } from "node:child_process";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { docsPolicy, policyText } from "../../server/http/docs-policy.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const cli = path.join(root, "node_modules/@redocly/cli/bin/cli.js");
@@ -20,18 +21,8 @@ const cli = path.join(root, "node_modules/@redocly/cli/bin/cli.js");
 export const DOCS_HTML = path.join(root, ".build/docs/index.html");
 export const BUNDLED_SPEC = path.join(root, "generated/openapi.json");
 
-// 'unsafe-inline': Redoc's script, its styles and the spec are all inline in the page.
-// blob: is for the workers Redoc builds from inline code (search) and for the spec its
-// download button hands over. Everything else may come only from the page's own origin.
-const contentSecurityPolicy = [
-  "default-src 'self'",
-  "script-src 'self' 'unsafe-inline' blob:",
-  "worker-src 'self' blob:",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-].join("; ");
+// Shared with the server, which sends the same policy as a header on /docs.
+const contentSecurityPolicy = policyText(docsPolicy);
 
 /** The page as Redocly wrote it, with the policy as the first thing in <head>. */
 export function withContentSecurityPolicy(html: string): string {

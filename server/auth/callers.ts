@@ -1,7 +1,9 @@
 // Who is calling and what they may see. The router parses credentials and enforces the
 // spec's roles; this file verifies credentials and turns a caller into a Scope.
+import type { Request } from "express";
 import type { Credentials } from "../../generated/server.js";
-import type { CredentialVerifier } from "./credentials.js";
+import { type CredentialVerifier, VerifierBusy } from "./credentials.js";
+import { type LoginThrottle, TooManyAttempts } from "./throttle.js";
 import type { Role, Scope, StoredUser } from "../store/contract.js";
 
 export interface Caller {
@@ -20,15 +22,41 @@ function toCaller(user: StoredUser): Caller {
   };
 }
 
-export function createAuthenticate(verifier: CredentialVerifier) {
-  return async (credentials: Credentials): Promise<Caller | undefined> => {
-    const user =
-      credentials.type === "basic"
-        ? await verifier.verifyBasic(credentials.username, credentials.password)
-        : credentials.type === "bearer"
-          ? await verifier.verifyBearer(credentials.token)
-          : undefined;
-    return user && toCaller(user);
+/** The router sends an error's status, `type` (as the errorCode) and exposed message; the header is ours to set. */
+function tooManyRequests(req: Request, seconds: number, message: string): Error {
+  req.res?.setHeader("Retry-After", String(seconds));
+  return Object.assign(new Error(message), { status: 429, expose: true, type: "TooManyRequests" });
+}
+
+async function verify(verifier: CredentialVerifier, throttle: LoginThrottle, credentials: Credentials, address: string) {
+  if (credentials.type === "basic") {
+    const { username, password } = credentials;
+    let user: StoredUser | undefined;
+    try {
+      user = await verifier.verifyBasic(username, password, () => throttle.admit(username, address));
+    } catch (error) {
+      if (error instanceof VerifierBusy) await throttle.refund(username, address);
+      throw error;
+    }
+    if (user) await throttle.refund(username, address);
+    return user;
+  }
+  if (credentials.type !== "bearer") return undefined;
+  const user = await verifier.verifyBearer(credentials.token);
+  if (!user) await throttle.failedKey(address);
+  return user;
+}
+
+export function createAuthenticate(verifier: CredentialVerifier, throttle: LoginThrottle) {
+  return async (credentials: Credentials, req: Request): Promise<Caller | undefined> => {
+    try {
+      const user = await verify(verifier, throttle, credentials, req.ip ?? req.socket.remoteAddress ?? "");
+      return user && toCaller(user);
+    } catch (error) {
+      if (error instanceof TooManyAttempts) throw tooManyRequests(req, error.retryAfter, error.message);
+      if (error instanceof VerifierBusy) throw tooManyRequests(req, 1, error.message);
+      throw error;
+    }
   };
 }
 

@@ -4,6 +4,9 @@
 // An API key is made by `npm run api-key -- USER` (server/cli/api-key.ts) or
 // createApiKey(store, username).
 import { createHash, createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual } from "node:crypto";
+import { availableParallelism } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
+import pLimit, { type LimitFunction } from "p-limit";
 import type { StoredUser, UserStore } from "../store/contract.js";
 
 // N = 2^15, r = 8: ~32 MiB and tens of milliseconds per hash, OWASP's scrypt baseline.
@@ -69,14 +72,33 @@ export async function createApiKey(store: UserStore, username: string, label?: s
   return token;
 }
 
+async function timeOneHash(): Promise<number> {
+  const started = performance.now();
+  await hashPassword(randomBytes(16).toString("hex"));
+  return performance.now() - started;
+}
+
 export interface CredentialVerifierOptions {
   /** How long a successful Basic verification is trusted. Default 60 s. */
   ttlMs?: number;
   /** Bound on cached verifications; the oldest go first. Default 10,000. */
   maxEntries?: number;
+  /** Password checks run at once. Default: the cores, at most libuv's 4 threads. */
+  slots?: number;
+  /** Password checks that may wait for a slot; past it, VerifierBusy. Default 32. */
+  queueLimit?: number;
   /** Injectable for tests (to count scrypt calls). */
   verifyPassword?: (password: string, stored: string) => Promise<boolean>;
   now?: () => number;
+  /** Injectable for tests (to see how long an unknown user is kept waiting). */
+  sleep?: (ms: number) => Promise<unknown>;
+}
+
+/** Too many password checks are waiting already: refused without checking. */
+export class VerifierBusy extends Error {
+  constructor() {
+    super("Too many sign-ins are being checked; try again in a second.");
+  }
 }
 
 interface CacheEntry {
@@ -93,6 +115,12 @@ interface CacheEntry {
  * attacker could test guesses against offline. A hit also requires the user's stored
  * hash to be the one that was verified, so a password change takes effect at once.
  * Failures are never cached: a wrong password always costs a full scrypt.
+ *
+ * scrypt is slow on purpose, so it is rationed: a few checks run at once (each takes a
+ * libuv thread and 32 MiB) and a bounded queue waits; past it, VerifierBusy. An unknown
+ * username costs no scrypt at all: it waits as long as a real check takes now, queue
+ * included, so response times still do not tell which usernames exist, and a flood of
+ * made-up names cannot take the slots real users need.
  */
 export class CredentialVerifier {
   private readonly secret = randomBytes(32);
@@ -102,7 +130,12 @@ export class CredentialVerifier {
   private readonly maxEntries: number;
   private readonly verify: (password: string, stored: string) => Promise<boolean>;
   private readonly now: () => number;
-  private dummyHash: Promise<string> | undefined;
+  private readonly sleep: (ms: number) => Promise<unknown>;
+  private readonly limit: LimitFunction;
+  private readonly queueLimit: number;
+  /** A moving average of how long a password check takes, queue excluded; measured once if need be. */
+  private checkMs: number | undefined;
+  private measuring: Promise<number> | undefined;
 
   constructor(
     private readonly store: Pick<UserStore, "findUser" | "findApiKey">,
@@ -112,14 +145,20 @@ export class CredentialVerifier {
     this.maxEntries = options.maxEntries ?? 10_000;
     this.verify = options.verifyPassword ?? verifyPassword;
     this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? sleep;
+    this.limit = pLimit(options.slots ?? Math.min(4, availableParallelism()));
+    this.queueLimit = options.queueLimit ?? 32;
   }
 
-  async verifyBasic(username: string, password: string): Promise<StoredUser | undefined> {
+  /**
+   * `admit` runs once the cache cannot answer, before any password work: the throttle
+   * throws from it to refuse. A recent success is answered from the cache without it.
+   */
+  async verifyBasic(username: string, password: string, admit?: () => Promise<void>): Promise<StoredUser | undefined> {
     const user = await this.store.findUser(username);
     if (!user) {
-      // Spend the same time as for a real user, so response times do not reveal which usernames exist.
-      this.dummyHash ??= hashPassword(randomBytes(16).toString("hex"));
-      await this.verify(password, await this.dummyHash);
+      await admit?.();
+      await this.sleep(await this.expectedCheckMs());
       return undefined;
     }
     // Length-prefixed, so no (username, password) pair can collide with another by moving a \0.
@@ -127,12 +166,13 @@ export class CredentialVerifier {
     const cached = this.cache.get(key);
     if (cached && cached.expiresAt > this.now() && cached.passwordHash === user.passwordHash) return user;
     if (cached) this.cache.delete(key);
+    await admit?.();
 
     // Concurrent requests with the same credentials share one scrypt.
     const flightKey = `${key}\0${user.passwordHash}`;
     let pending = this.inFlight.get(flightKey);
     if (!pending) {
-      pending = this.verify(password, user.passwordHash).finally(() => this.inFlight.delete(flightKey));
+      pending = this.check(password, user.passwordHash).finally(() => this.inFlight.delete(flightKey));
       this.inFlight.set(flightKey, pending);
     }
     if (!(await pending)) return undefined;
@@ -143,6 +183,30 @@ export class CredentialVerifier {
   async verifyBearer(token: string): Promise<StoredUser | undefined> {
     if (token === "") return undefined;
     return this.store.findApiKey(hashApiKey(token));
+  }
+
+  /** One scrypt in a slot, timed for the average unknown users wait for. */
+  private check(password: string, stored: string): Promise<boolean> {
+    if (this.limit.pendingCount >= this.queueLimit) return Promise.reject(new VerifierBusy());
+    return this.limit(async () => {
+      const started = performance.now();
+      try {
+        return await this.verify(password, stored);
+      } finally {
+        const ms = performance.now() - started;
+        this.checkMs = this.checkMs === undefined ? ms : 0.8 * this.checkMs + 0.2 * ms;
+      }
+    });
+  }
+
+  /** What a real user's check would take now: one check, plus its turn in the queue. */
+  private async expectedCheckMs(): Promise<number> {
+    // Measured once if no real check has run yet, shared so a flood of unknown names at
+    // start-up does not each measure.
+    if (this.checkMs === undefined) this.measuring ??= timeOneHash();
+    const checkMs = this.checkMs ?? (await this.measuring!);
+    const waiting = this.limit.activeCount + this.limit.pendingCount;
+    return checkMs * (1 + Math.floor(waiting / this.limit.concurrency));
   }
 
   /** Number of cached verifications (for tests and metrics). */

@@ -8,8 +8,10 @@ import { pinoHttp } from "pino-http";
 import { clientUrl, createRouter, errorHandler, notFoundHandler } from "../../generated/server.js";
 import { createAuthenticate } from "../auth/callers.js";
 import { CredentialVerifier } from "../auth/credentials.js";
+import { LOGIN_LIMITS, type LoginLimits, LoginThrottle } from "../auth/throttle.js";
 import { docsRoutes } from "./docs-routes.js";
 import { errorBody } from "./error-body.js";
+import { operationGuards, securityHeaders } from "./guards.js";
 import { listCustomersHandlers } from "./list-customers.js";
 import type { Store } from "../store/contract.js";
 
@@ -20,6 +22,8 @@ export interface AppOptions {
   development?: boolean;
   /** Turn off express-openapi-validator (benchmarks compare with and without it). */
   validate?: boolean;
+  /** Failed sign-ins allowed per username and per client address (see auth/throttle.ts). */
+  loginLimits?: LoginLimits;
 }
 
 // A caller-supplied id is kept only if it is short and plain, so it cannot forge log lines.
@@ -51,10 +55,12 @@ export function createApp(options: AppOptions): Express {
   );
   const exposeErrors = options.development ?? false;
   const onError = (error: unknown, req: express.Request) => req.log.error({ err: error }, "request failed");
+  app.use(securityHeaders());
   app.use(docsRoutes());
+  app.use(operationGuards());
   app.use(
     createRouter(listCustomersHandlers(store), {
-      authenticate: createAuthenticate(new CredentialVerifier(store)),
+      authenticate: createAuthenticate(new CredentialVerifier(store), new LoginThrottle(options.loginLimits ?? LOGIN_LIMITS)),
       errorBody,
       realm: "Evo Voice",
       exposeErrors,

@@ -18,10 +18,17 @@ export const csvColumns = Object.keys(
 
 const header = csvColumns.map((name) => name.charAt(0).toUpperCase() + name.slice(1));
 
+// A spreadsheet runs a cell that starts with one of these as a formula (CSV injection);
+// OWASP's remedy is a leading ' so the cell is shown as text. Documented in CustomersCsv.
+const formulaStart = /^[=+\-@\t\r]/;
+
+export function neutralise(text: string): string {
+  return formulaStart.test(text) ? `'${text}` : text;
+}
+
 function cell(value: unknown): string {
   if (value === undefined || value === null) return "";
-  if (typeof value === "object") return JSON.stringify(value);
-  return String(value);
+  return neutralise(typeof value === "object" ? JSON.stringify(value) : String(value));
 }
 
 export function csvRow(customer: CustomerInfo): string[] {

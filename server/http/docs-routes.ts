@@ -4,6 +4,7 @@
 import express, { type Response, type Router } from "express";
 import { PATHS } from "../config.js";
 import { errorResponse } from "./error-body.js";
+import { docsSecurityHeaders } from "./guards.js";
 
 export interface DocsRoutesOptions {
   /** The page `npm run docs` builds. */
@@ -36,7 +37,7 @@ export function docsRoutes(options: DocsRoutesOptions = {}): Router {
     });
   });
 
-  router.get("/docs", (_req, res, next) => {
+  router.get("/docs", docsSecurityHeaders(), (_req, res, next) => {
     // dotfiles: the page lives under .build/, which send() would otherwise treat as hidden.
     res.sendFile(htmlPath, { dotfiles: "allow", headers: { "Content-Type": "text/html; charset=utf-8" } }, (error) => {
       if (!error) return;

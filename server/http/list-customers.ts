@@ -42,9 +42,26 @@ function forbiddenAccounts(ids: string[]): Forbidden {
   };
 }
 
+/**
+ * Runs a stream's query up to its first row before the handler returns, so a query that
+ * fails does so while an error status can still be sent, not after a 200 and half a body.
+ */
+async function primed<T>(source: AsyncIterable<T>): Promise<AsyncIterable<T>> {
+  const iterator = source[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  return (async function* () {
+    try {
+      for (let step = first; !step.done; step = await iterator.next()) yield step.value;
+    } finally {
+      // An aborted response stops here: let the source close its read connection.
+      await iterator.return?.();
+    }
+  })();
+}
+
 async function csv(store: CustomerStore, q: CustomerQuery, query: Query) {
   const body = query.all
-    ? customersCsvStream(store.stream(q))
+    ? customersCsvStream(await primed(store.stream(q)))
     : customersCsv((await store.listPage(q, { page: query.page, countPerPage: query.countPerPage, count: false })).items);
   return { status: 200 as const, contentType: "text/csv" as const, body, headers: csvDisposition };
 }
@@ -52,7 +69,7 @@ async function csv(store: CustomerStore, q: CustomerQuery, query: Query) {
 async function json(store: CustomerStore, q: CustomerQuery, query: Query): Promise<ListCustomersResult> {
   if (query.all) {
     // Everything in one page: totals are what was streamed, known only at the end.
-    const body = streamJsonArray<ListCustomersResponse, "items">("items", store.stream(q), (count) =>
+    const body = streamJsonArray<ListCustomersResponse, "items">("items", await primed(store.stream(q)), (count) =>
       query.simplifiedPaging ? { hasMorePages: false } : { totalCount: count, totalPages: count === 0 ? 0 : 1, hasMorePages: false },
     );
     return { status: 200, body };
