@@ -8,6 +8,7 @@ import { type FSWatcher, watch } from "chokidar";
 import { generate, writeOutputs } from "./generator/pipeline.js";
 import { SpecError } from "./generator/redocly.js";
 import { buildDocsIfStale } from "./spec/build-docs.js";
+import { specErrorLines } from "./spec/problems.js";
 
 const specPath = "openapi/openapi.yaml";
 const outDir = "generated";
@@ -120,7 +121,8 @@ async function regenerate(): Promise<GenerateResult> {
     return written.length > 0 ? "changed" : "unchanged";
   } catch (error) {
     // Anything the generator throws is the spec's fault from here; dev must survive it.
-    console.error(error instanceof SpecError ? error.message : error);
+    if (error instanceof SpecError) for (const line of specErrorLines(error.message)) console.error(line);
+    else console.error(error);
     say(`the spec is broken; ${outDir}/ and the running server were left as they were`);
     return "broken";
   }
