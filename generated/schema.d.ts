@@ -1251,6 +1251,7 @@ export interface components {
          *
          *     - `Ascend`: smallest first (A to Z, oldest first, `false` before `true`).
          *     - `Descend`: largest first (Z to A, newest first, `true` before `false`).
+         * @default Ascend
          * @example Ascend
          * @enum {string}
          */
