@@ -438,16 +438,20 @@ export interface components {
             /** @description App / Portal settings for this customer */
             appSettings?: components["schemas"]["AppSettings"];
             /**
-             * @description The ID of the object (from the base type `EntityInfo`).
+             * @description The ID of the object (from the base type `EntityInfo`). Every ID in this API is a
+             *     three-letter prefix naming its kind (`cus_`, `acc_`, `usr_`, `tag_`, ...), an
+             *     underscore, and 4 to 24 letters and digits.
              * @example cus_7Hq2Lx9a
              */
             id: string;
             /**
+             * Format: date-time
              * @description The date the object was created (from the base type `EntityInfo`); ISO 8601 date and time.
              * @example 2023-09-12T14:03:27Z
              */
             dateCreated?: string;
             /**
+             * Format: date-time
              * @description The date the object was last modified (from the base type `EntityInfo`); ISO 8601 date and time.
              * @example 2024-05-02T08:41:55Z
              */
@@ -733,6 +737,7 @@ export interface components {
              */
             isAllDay?: boolean;
             /**
+             * Format: date
              * @description The first date on which the rule applies (ISO 8601 date).
              * @example 2024-01-01
              */
@@ -819,6 +824,7 @@ export interface components {
              */
             count?: number;
             /**
+             * Format: date
              * @description RRULE `UNTIL`; the last date on which the rule applies (ISO 8601 date).
              * @example 2025-12-31
              */
@@ -1225,11 +1231,13 @@ export interface components {
              */
             id: string;
             /**
+             * Format: date-time
              * @description The date the object was created (from the base type `EntityInfo`); ISO 8601 date and time.
              * @example 2021-02-08T17:15:00Z
              */
             dateCreated?: string;
             /**
+             * Format: date-time
              * @description The date the object was last modified (from the base type `EntityInfo`); ISO 8601 date and time.
              * @example 2024-04-19T10:27:31Z
              */
@@ -1259,12 +1267,6 @@ export interface components {
         /**
          * ErrorResponse
          * @description The body of every error response (ServiceStack's error shape).
-         * @example {
-         *       "responseStatus": {
-         *         "errorCode": "Unauthorized",
-         *         "message": "Not Authenticated"
-         *       }
-         *     }
          */
         ErrorResponse: {
             /** @description What went wrong. */
@@ -1368,14 +1370,6 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "responseStatus": {
-                 *         "errorCode": "Unauthorized",
-                 *         "message": "Not Authenticated"
-                 *       }
-                 *     }
-                 */
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };

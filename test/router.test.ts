@@ -28,7 +28,7 @@ const users: Record<string, TestCaller> = {
 let lastInput: ListCustomersInput<TestCaller> | undefined;
 
 function customer(id: string): CustomerInfo {
-  return { id, accountId: "acc_1", name: `Customer ${id}` };
+  return { id, accountId: "acc_0001", name: `Customer ${id}` };
 }
 
 const handlers: Handlers<TestCaller> = {
@@ -50,13 +50,13 @@ const handlers: Handlers<TestCaller> = {
     if (query.all) {
       return {
         status: 200,
-        body: streamJsonArray<ListCustomersResponse, "items">("items", [customer("c1"), customer("c2")], (count) => ({
+        body: streamJsonArray<ListCustomersResponse, "items">("items", [customer("cus_0001"), customer("cus_0002")], (count) => ({
           totalCount: count,
           hasMorePages: false,
         })),
       };
     }
-    return { status: 200, body: { items: [customer("c1")], totalCount: 1, totalPages: 1, hasMorePages: false } };
+    return { status: 200, body: { items: [customer("cus_0001")], totalCount: 1, totalPages: 1, hasMorePages: false } };
   },
   async listCustomersCsv() {
     return { status: 200, body: "Id\r\nc1\r\n" };
@@ -244,7 +244,7 @@ describe("responses", () => {
   it("streams a JSON body that parses to the declared shape", async () => {
     const { status, json } = await get("/customers?all=true");
     expect(status).toBe(200);
-    expect(json).toEqual({ items: [customer("c1"), customer("c2")], totalCount: 2, hasMorePages: false });
+    expect(json).toEqual({ items: [customer("cus_0001"), customer("cus_0002")], totalCount: 2, hasMorePages: false });
   });
 });
 
