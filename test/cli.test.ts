@@ -18,9 +18,9 @@ interface Ran {
   stderr: string;
 }
 
-function tool(script: string, args: string[]): Promise<Ran> {
+function tool(script: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Ran> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [tsx, script, ...args], { cwd: root, timeout: 120_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [tsx, script, ...args], { cwd: root, env, timeout: 120_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
     });
   });
@@ -98,6 +98,24 @@ describe("npm run lint:spec on the project's spec", () => {
     expect(ran.stderr).toBe("");
     expect(ran.stdout).toMatch(/^openapi\/openapi\.yaml: 0 errors, 0 warnings \(\d+ ms\)\n$/);
     expect(ran.code).toBe(0);
+  });
+});
+
+describe("npm run seed on a database that has data", () => {
+  it("names the command that starts again, and that command works", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "cli-seed-"));
+    try {
+      const env = { ...process.env, DATABASE_URL: `sqlite:${path.join(dir, "customers.db")}` };
+      expect((await tool("server/cli/seed.ts", ["--customers", "20"], env)).code).toBe(0);
+      const again = await tool("server/cli/seed.ts", ["--customers", "20"], env);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain("npm run seed -- --reset");
+      const reset = await tool("server/cli/seed.ts", ["--reset", "--customers", "30"], env);
+      expect(reset.code).toBe(0);
+      expect(reset.stdout).toContain("Seeded 30 customers");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
