@@ -1,20 +1,20 @@
-// Proof by the compiler that a switch over a generated enum fails to compile when the
-// spec adds a value: the same switch as server/store/sort-order.ts, over SortOrders plus
-// a value a designer might add. If `unreachable` stopped demanding `never`, the expected
-// error below would go away, and its directive would then fail the typecheck.
+// Proof by the compiler that the exhaustive switches over generated enums
+// (server/store/sort-order.ts) fail to compile when the spec adds a value: once every
+// value the switch names is ruled out, an added one is still there, so it is not `never`
+// and `unreachable` rejects it. If `unreachable` accepted it, the expected error would go
+// away and its directive would fail the typecheck.
 import type { SortOrders } from "../../generated/schema.js";
 import { isDescending, unreachable } from "../../server/store/sort-order.js";
 
-export function withAddedValue(order: SortOrders | "Random"): boolean {
-  switch (order) {
-    case "Ascend":
-      return false;
-    case "Descend":
-      return true;
-    default:
-      // @ts-expect-error "Random" reaches the default: not handled, so not `never`.
-      return unreachable(order);
-  }
+export function withAddedValue(order: SortOrders | "Random"): void {
+  if (order === "Ascend" || order === "Descend") return;
+  // @ts-expect-error "Random" is left over: not handled, so not `never`.
+  unreachable(order);
+}
+
+export function withEveryValue(order: SortOrders): void {
+  if (order === "Ascend" || order === "Descend") return;
+  unreachable(order);
 }
 
 // And the real switch takes every value the spec declares, no more.
