@@ -176,16 +176,14 @@ for (const size of sizes) await ensureDatabase(size);
 
 // 1. Side by side: the default page on (a) … (d).
 say(`side by side: default page, ${connections} connections, ${boundText} each`);
-const shipped = await startApp("validate", largest);
-const plain = await startApp("plain", largest);
+// Started together: each is a process of its own, and start-up is most of a smoke run.
+const [shipped, plain] = await Promise.all([startApp("validate", largest), startApp("plain", largest)]);
 const bodyFile = path.join(dir, "default-page.json");
 writeFileSync(
   bodyFile,
   Buffer.from(await (await fetch(`${shipped.url}/customers`, { headers: { authorization: sysadmin } })).arrayBuffer()),
 );
-const bare = await startBare(bodyFile);
-const routerOnly = await startRouterOnly(bodyFile);
-const prism = await startPrism();
+const [bare, routerOnly, prism] = await Promise.all([startBare(bodyFile), startRouterOnly(bodyFile), startPrism()]);
 // Rounds interleave the servers, and each figure is the median of its rounds, so that a
 // noisy neighbour on a shared machine skews one round of every server, not one server.
 const rounds = smoke ? 1 : 3;
