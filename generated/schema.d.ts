@@ -442,16 +442,20 @@ export interface components {
             /** @description App / Portal settings for this customer */
             appSettings?: components["schemas"]["AppSettings"];
             /**
-             * @description The ID of the object (from the base type `EntityInfo`).
+             * @description The ID of the object (from the base type `EntityInfo`). Every ID in this API is a
+             *     three-letter prefix naming its kind (`cus_`, `acc_`, `usr_`, `tag_`, ...), an
+             *     underscore, and 4 to 24 letters and digits.
              * @example cus_7Hq2Lx9a
              */
             id: string;
             /**
+             * Format: date-time
              * @description The date the object was created (from the base type `EntityInfo`); ISO 8601 date and time.
              * @example 2023-09-12T14:03:27Z
              */
             dateCreated?: string;
             /**
+             * Format: date-time
              * @description The date the object was last modified (from the base type `EntityInfo`); ISO 8601 date and time.
              * @example 2024-05-02T08:41:55Z
              */
@@ -737,6 +741,7 @@ export interface components {
              */
             isAllDay?: boolean;
             /**
+             * Format: date
              * @description The first date on which the rule applies (ISO 8601 date).
              * @example 2024-01-01
              */
@@ -823,6 +828,7 @@ export interface components {
              */
             count?: number;
             /**
+             * Format: date
              * @description RRULE `UNTIL`; the last date on which the rule applies (ISO 8601 date).
              * @example 2025-12-31
              */
@@ -1229,11 +1235,13 @@ export interface components {
              */
             id: string;
             /**
+             * Format: date-time
              * @description The date the object was created (from the base type `EntityInfo`); ISO 8601 date and time.
              * @example 2021-02-08T17:15:00Z
              */
             dateCreated?: string;
             /**
+             * Format: date-time
              * @description The date the object was last modified (from the base type `EntityInfo`); ISO 8601 date and time.
              * @example 2024-04-19T10:27:31Z
              */
@@ -1255,6 +1263,7 @@ export interface components {
          *
          *     - `Ascend`: smallest first (A to Z, oldest first, `false` before `true`).
          *     - `Descend`: largest first (Z to A, newest first, `true` before `false`).
+         * @default Ascend
          * @example Ascend
          * @enum {string}
          */
@@ -1262,12 +1271,6 @@ export interface components {
         /**
          * ErrorResponse
          * @description The body of every error response (ServiceStack's error shape).
-         * @example {
-         *       "responseStatus": {
-         *         "errorCode": "Unauthorized",
-         *         "message": "Not Authenticated"
-         *       }
-         *     }
          */
         ErrorResponse: {
             /** @description What went wrong. */
@@ -1373,14 +1376,6 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "responseStatus": {
-                 *         "errorCode": "Unauthorized",
-                 *         "message": "Not Authenticated"
-                 *       }
-                 *     }
-                 */
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };

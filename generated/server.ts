@@ -12,7 +12,7 @@ type WithDefaults<T, K extends keyof T> = T & { [P in K]-?: Exclude<T[P], undefi
 
 /** GET /customers: List customers */
 export interface ListCustomersInput<TCaller> {
-  query: WithDefaults<ListCustomersQuery, "shallowParent" | "page" | "all" | "countPerPage" | "simplifiedPaging">;
+  query: WithDefaults<ListCustomersQuery, "shallowParent" | "page" | "all" | "countPerPage" | "sortField" | "sortOrder" | "simplifiedPaging">;
   caller: TCaller;
   /** The negotiated response content type (Accept, a format parameter, or the default). */
   accept: "application/json" | "text/csv";
@@ -30,7 +30,7 @@ export type ListCustomersResult =
 
 /** GET /customers.csv: List customers as CSV */
 export interface ListCustomersCsvInput<TCaller> {
-  query: WithDefaults<ListCustomersCsvQuery, "shallowParent" | "page" | "all" | "countPerPage" | "simplifiedPaging">;
+  query: WithDefaults<ListCustomersCsvQuery, "shallowParent" | "page" | "all" | "countPerPage" | "sortField" | "sortOrder" | "simplifiedPaging">;
   caller: TCaller;
   /** The Express request, for what the spec does not describe (logging, aborts). */
   request: Request;
@@ -76,8 +76,8 @@ export const apiSpec: ApiSpec = {
         { name: "all", array: false, commaSeparated: false, type: "boolean", default: false },
         { name: "countPerPage", array: false, commaSeparated: false, type: "integer", default: 25 },
         { name: "specificIds", array: true, commaSeparated: true },
-        { name: "sortField", array: false, commaSeparated: false, enum: ["id", "name", "accountId", "accountName", "parentCustomerId", "referenceId", "isStaging", "overrideBillingSettings", "overrideAppSettings", "dateCreated", "dateLastModified", "createdBy", "lastModifiedBy"] },
-        { name: "sortOrder", array: false, commaSeparated: false, enum: ["Ascend", "Descend"] },
+        { name: "sortField", array: false, commaSeparated: false, enum: ["id", "name", "accountId", "accountName", "parentCustomerId", "referenceId", "isStaging", "overrideBillingSettings", "overrideAppSettings", "dateCreated", "dateLastModified", "createdBy", "lastModifiedBy"], default: "name" },
+        { name: "sortOrder", array: false, commaSeparated: false, enum: ["Ascend", "Descend"], default: "Ascend" },
         { name: "simplifiedPaging", array: false, commaSeparated: false, type: "boolean", default: false },
         { name: "format", array: false, commaSeparated: false, enum: ["json", "csv"] },
       ],
@@ -101,8 +101,8 @@ export const apiSpec: ApiSpec = {
         { name: "all", array: false, commaSeparated: false, type: "boolean", default: false },
         { name: "countPerPage", array: false, commaSeparated: false, type: "integer", default: 25 },
         { name: "specificIds", array: true, commaSeparated: true },
-        { name: "sortField", array: false, commaSeparated: false, enum: ["id", "name", "accountId", "accountName", "parentCustomerId", "referenceId", "isStaging", "overrideBillingSettings", "overrideAppSettings", "dateCreated", "dateLastModified", "createdBy", "lastModifiedBy"] },
-        { name: "sortOrder", array: false, commaSeparated: false, enum: ["Ascend", "Descend"] },
+        { name: "sortField", array: false, commaSeparated: false, enum: ["id", "name", "accountId", "accountName", "parentCustomerId", "referenceId", "isStaging", "overrideBillingSettings", "overrideAppSettings", "dateCreated", "dateLastModified", "createdBy", "lastModifiedBy"], default: "name" },
+        { name: "sortOrder", array: false, commaSeparated: false, enum: ["Ascend", "Descend"], default: "Ascend" },
         { name: "simplifiedPaging", array: false, commaSeparated: false, type: "boolean", default: false },
       ],
       headers: [],

@@ -3,11 +3,12 @@
 // only restarts it. A broken spec leaves the last good generated/ and the running server
 // in place, so the API keeps answering while the designer fixes the typo.
 import { spawn, type ChildProcess } from "node:child_process";
-import { watch, type FSWatcher } from "node:fs";
 import path from "node:path";
+import { type FSWatcher, watch } from "chokidar";
 import { generate, writeOutputs } from "./generator/pipeline.js";
 import { SpecError } from "./generator/redocly.js";
 import { buildDocsIfStale } from "./spec/build-docs.js";
+import { specErrorLines } from "./spec/problems.js";
 
 const specPath = "openapi/openapi.yaml";
 const outDir = "generated";
@@ -120,7 +121,8 @@ async function regenerate(): Promise<GenerateResult> {
     return written.length > 0 ? "changed" : "unchanged";
   } catch (error) {
     // Anything the generator throws is the spec's fault from here; dev must survive it.
-    console.error(error instanceof SpecError ? error.message : error);
+    if (error instanceof SpecError) for (const line of specErrorLines(error.message)) console.error(line);
+    else console.error(error);
     say(`the spec is broken; ${outDir}/ and the running server were left as they were`);
     return "broken";
   }
@@ -234,20 +236,17 @@ async function stop(target: Server): Promise<void> {
   clearTimeout(timer);
 }
 
-function watchTree(dir: string, change: Partial<Batch>): void {
-  const watcher = watch(dir, { recursive: true }, (_event, file) => {
-    if (file && ignoredFile.test(file)) return;
-    schedule(change, file ? path.join(dir, file) : dir);
-  });
+/**
+ * chokidar, not fs.watch: Node's recursive fs.watch on Linux follows each file's inode, so
+ * once an editor saved by rename (vim, sed -i, most IDEs) or git replaced a file, later
+ * saves to it went unseen. chokidar watches the directories and sees the new file.
+ */
+function watchPaths(paths: string[], change: Partial<Batch>): Promise<void> {
+  const watcher = watch(paths, { ignoreInitial: true, ignored: (file) => ignoredFile.test(file) });
+  watcher.on("all", (_event, file) => schedule(change, path.relative(".", file)));
+  watcher.on("error", (error) => say(`watch error: ${error instanceof Error ? error.message : String(error)}`));
   watchers.push(watcher);
-}
-
-/** The directory, not the file: editors that save by renaming would orphan a file watch. */
-function watchRootFile(name: string, change: Partial<Batch>): void {
-  const watcher = watch(".", (_event, file) => {
-    if (file === name) schedule(change, name);
-  });
-  watchers.push(watcher);
+  return new Promise((resolve) => watcher.once("ready", () => resolve()));
 }
 
 async function shutdown(signal: string): Promise<void> {
@@ -255,7 +254,7 @@ async function shutdown(signal: string): Promise<void> {
   closing = true;
   say(`${signal}: stopping`);
   clearTimeout(debounce);
-  for (const watcher of watchers) watcher.close();
+  await Promise.all(watchers.map((watcher) => watcher.close()));
   const spareServer = spare;
   spare = undefined;
   await Promise.all([stopServer(), spareServer && stop(spareServer)]);
@@ -265,10 +264,8 @@ async function shutdown(signal: string): Promise<void> {
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
-watchTree("openapi", { regenerate: true });
-watchRootFile("redocly.yaml", { regenerate: true });
-watchTree("server", { restart: true });
-say(`watching openapi/, redocly.yaml and server/ (Ctrl-C to stop)`);
 spare = spawnServer();
+await Promise.all([watchPaths(["openapi", "redocly.yaml"], { regenerate: true }), watchPaths(["server"], { restart: true })]);
+say(`watching openapi/, redocly.yaml and server/ (Ctrl-C to stop)`);
 // First run: lint and generate (so problems show up now), then start the server.
 schedule({ regenerate: true, restart: true });

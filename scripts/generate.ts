@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import path from "node:path";
 import { generate, writeOutputs, staleOutputs } from "./generator/pipeline.js";
 import { SpecError } from "./generator/redocly.js";
+import { specErrorLines } from "./spec/problems.js";
 
 const { values } = parseArgs({
   options: {
@@ -51,7 +52,7 @@ try {
   }
 } catch (error) {
   if (error instanceof SpecError) {
-    console.error(error.message);
+    for (const line of specErrorLines(error.message)) console.error(line);
     console.error(`The spec is broken; ${values.out}/ was left as it was.`);
     process.exit(1);
   }

@@ -1,5 +1,5 @@
-// Keeps `npm run bench` working: a tiny run (300 customers, 1 s per scenario) must finish
-// and report every section. Its figures mean nothing and are not checked: benchmarks are
+// Keeps `npm run bench` working: a tiny run (300 customers, 30 requests per measurement,
+// so its length does not depend on the machine) must finish and report every section. Its figures mean nothing and are not checked: benchmarks are
 // read by people from BENCHMARKS.md, never asserted.
 import { execFile } from "node:child_process";
 import path from "node:path";

@@ -49,11 +49,15 @@ describe("API keys", () => {
   });
 });
 
-/** A store of one user whose hash can be changed, and a verify function that counts its calls. */
+// The verifier's tests are about its cache, not the hash: a cheap cost keeps the many
+// hashes and verifications they make fast. The tests above keep the real cost.
+const cheap = { N: 1024, r: 8, p: 1 };
+
+/** A store of three users whose hashes can be changed, and a verify function that counts its calls. */
 async function setup(options: Omit<CredentialVerifierOptions, "now"> = {}) {
   const users = new Map<string, StoredUser>();
   for (const name of ["ana", "ben", "cy"]) {
-    users.set(name, { username: name, passwordHash: await hashPassword(`${name}-pw`), roles: ["Manager"], accountIds: ["acc_1"] });
+    users.set(name, { username: name, passwordHash: await hashPassword(`${name}-pw`, cheap), roles: ["Manager"], accountIds: ["acc_1"] });
   }
   const keys = new Map([[hashApiKey("evo_good"), users.get("ana")!]]);
   const store = {
@@ -113,7 +117,7 @@ describe("CredentialVerifier.verifyBasic", () => {
   it("stops trusting the cache as soon as the password changes", async () => {
     const t = await setup();
     await t.verifier.verifyBasic("ana", "ana-pw");
-    t.users.get("ana")!.passwordHash = await hashPassword("new-pw");
+    t.users.get("ana")!.passwordHash = await hashPassword("new-pw", cheap);
     expect(await t.verifier.verifyBasic("ana", "ana-pw")).toBeUndefined();
     expect((await t.verifier.verifyBasic("ana", "new-pw"))?.username).toBe("ana");
   });

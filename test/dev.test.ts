@@ -1,9 +1,9 @@
 // npm run dev end to end, on a copy of the project so the real spec is never touched: a
 // spec save regenerates and restarts the server; a broken spec is reported with file:line
-// and leaves the last good generated/ and the old server answering.
-import { spawn, type ChildProcess } from "node:child_process";
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
-import { createServer, type AddressInfo } from "node:net";
+// and leaves the last good generated/ and the old server answering; saves by rename and
+// files replaced by git are seen as often as they happen.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,19 +16,9 @@ const customerInfo = "openapi/schemas/CustomerInfo.yaml";
 const stepTimeoutMs = 90_000;
 
 let dir: string;
-let port: number;
 let dev: ChildProcess | undefined;
 let output = "";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port: free } = probe.address() as AddressInfo;
-      probe.close(() => resolve(free));
-    });
-    probe.once("error", reject);
-  });
-}
+let initialGenerated: Map<string, string>;
 
 /** Inside the repository (.tmp/ is ignored), so the copy's node_modules link resolves like the original. */
 async function copyProject(): Promise<string> {
@@ -37,13 +27,20 @@ async function copyProject(): Promise<string> {
   await Promise.all(copied.map((entry) => cp(path.join(root, entry), path.join(copy, entry), { recursive: true })));
   // The generator finds the Redocly CLI at scripts/../node_modules.
   await symlink(path.join(root, "node_modules"), path.join(copy, "node_modules"), "dir");
+  // Its own repository, so that `git checkout openapi/` can put the spec back as a user would.
+  const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=dev test", "-c", "user.email=dev@test", ...args], { cwd: copy });
+  git("init", "-q");
+  git("add", "openapi");
+  git("commit", "-q", "-m", "spec as copied");
   return copy;
 }
 
 function startDev(): ChildProcess {
   const env = {
     ...process.env,
-    PORT: String(port),
+    // Port 0: each server gets a free port from the kernel and logs it, so parallel test
+    // files never race for one picked in advance.
+    PORT: "0",
     HOST: "127.0.0.1",
     DATABASE_URL: "sqlite::memory:",
     DEMO_CUSTOMERS: "50",
@@ -76,6 +73,16 @@ async function waitForOutput(pattern: RegExp, from: number, timeoutMs = stepTime
   }
 }
 
+/**
+ * dev says "serving" once the server's first line that it listens is out (its banner,
+ * written at once); pino's own "listening" line, which carries pid and URL, may follow.
+ */
+async function waitForServing(from: number): Promise<RegExpMatchArray> {
+  const serving = await waitForOutput(/\[dev\] serving in (\d+) ms/, from);
+  await waitForOutput(/"msg":"listening"/, from);
+  return serving;
+}
+
 function exited(child: ChildProcess, timeoutMs: number): Promise<number | null> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve, reject) => {
@@ -92,8 +99,15 @@ function serverPids(): number[] {
   return [...output.matchAll(/"pid":(\d+)[^\n]*"msg":"listening"/g)].map((match) => Number(match[1]));
 }
 
+/** The URL the newest server logged; every restart gets a port of its own. */
+function baseUrl(): string {
+  const urls = [...output.matchAll(/"url":"([^"]+)"[^\n]*"msg":"listening"/g)];
+  if (urls.length === 0) throw new Error(`no server has logged "listening" yet:\n${tail()}`);
+  return urls.at(-1)![1]!;
+}
+
 function get(pathname: string): Promise<Response> {
-  return fetch(`http://127.0.0.1:${port}${pathname}`, {
+  return fetch(`${baseUrl()}${pathname}`, {
     headers: { authorization: basic("sysadmin", "demo") },
     signal: AbortSignal.timeout(10_000),
   });
@@ -102,6 +116,20 @@ function get(pathname: string): Promise<Response> {
 async function editSpec(edit: (yaml: string) => string): Promise<void> {
   const file = path.join(dir, customerInfo);
   await writeFile(file, edit(await readFile(file, "utf8")));
+}
+
+/** As vim, sed -i and most IDEs save: a new file written beside the old one, renamed over it. */
+async function renameSaveSpec(edit: (yaml: string) => string): Promise<void> {
+  const file = path.join(dir, customerInfo);
+  const temporary = `${file}.tmp-save`;
+  await writeFile(temporary, edit(await readFile(file, "utf8")));
+  await rename(temporary, file);
+}
+
+async function servedProperties(): Promise<string[]> {
+  const served = await get("/openapi.json");
+  expect(served.status).toBe(200);
+  return Object.keys((await served.json()).components.schemas.CustomerInfo.properties);
 }
 
 async function generatedFiles(): Promise<Map<string, string>> {
@@ -125,9 +153,9 @@ async function expectLastGoodKept(before: Map<string, string>, pidsBefore: numbe
 describe("npm run dev", () => {
   beforeAll(async () => {
     dir = await copyProject();
-    port = await freePort();
+    initialGenerated = await generatedFiles();
     dev = startDev();
-    await waitForOutput(/serving in \d+ ms/, 0);
+    await waitForServing(0);
   });
 
   afterAll(async () => {
@@ -155,7 +183,7 @@ describe("npm run dev", () => {
         "  region:\n    type: string\n    description: The region this customer is served from\n  lastModifiedBy:\n",
       ),
     );
-    const serving = await waitForOutput(/\[dev\] serving in (\d+) ms/, mark);
+    const serving = await waitForServing(mark);
     console.log(`spec save -> serving in ${servingMs(serving)} ms`);
 
     expect(await readFile(path.join(dir, "generated/schema.d.ts"), "utf8")).toMatch(/region\?: string/);
@@ -165,13 +193,9 @@ describe("npm run dev", () => {
     const pids = serverPids();
     expect(pids).toHaveLength(2);
     expect(pids[1]).not.toBe(pids[0]);
-    // /openapi.json is served by server/docs-routes.ts where it exists; until then the
-    // restart above is the proof.
     const served = await get("/openapi.json");
-    if (served.status !== 404) {
-      expect(served.status).toBe(200);
-      expect((await served.json()).components.schemas.CustomerInfo.properties.region).toMatchObject({ type: "string" });
-    }
+    expect(served.status).toBe(200);
+    expect((await served.json()).components.schemas.CustomerInfo.properties.region).toMatchObject({ type: "string" });
     expect((await get("/customers?countPerPage=1")).status).toBe(200);
   });
 
@@ -212,7 +236,7 @@ describe("npm run dev", () => {
     const mark = output.length;
     const file = path.join(dir, "server/config.ts");
     await writeFile(file, `${await readFile(file, "utf8")}\n// touched by test/dev.test.ts\n`);
-    const serving = await waitForOutput(/\[dev\] serving in (\d+) ms/, mark);
+    const serving = await waitForServing(mark);
     console.log(`server save -> serving in ${servingMs(serving)} ms`);
     // Nor does the new server regenerate: dev left generated/ marked up to date.
     expect(output.slice(mark)).not.toMatch(/\[dev\] generated|the spec is broken|regenerated from openapi/);
@@ -230,8 +254,28 @@ describe("npm run dev", () => {
 
     mark = output.length;
     await writeFile(file, good);
-    await waitForOutput(/\[dev\] serving in \d+ ms/, mark);
+    await waitForServing(mark);
     expect((await get("/customers?countPerPage=1")).status).toBe(200);
+  });
+
+  it("sees every save by rename, not only the first", async () => {
+    for (const name of ["renamedOnce", "renamedTwice"]) {
+      const mark = output.length;
+      await renameSaveSpec((yaml) =>
+        yaml.replace("  lastModifiedBy:\n", `  ${name}:\n    type: string\n    description: Added by a rename-save\n  lastModifiedBy:\n`),
+      );
+      await waitForServing(mark);
+      expect(await servedProperties()).toContain(name);
+    }
+  });
+
+  it("follows git checkout back to the committed spec", async () => {
+    const mark = output.length;
+    execFileSync("git", ["checkout", "--", "openapi/"], { cwd: dir });
+    await waitForServing(mark);
+    expect(await generatedFiles()).toEqual(initialGenerated);
+    const properties = await servedProperties();
+    for (const added of ["region", "renamedOnce", "renamedTwice"]) expect(properties).not.toContain(added);
   });
 
   it("stops the server and exits 0 on SIGTERM", async () => {

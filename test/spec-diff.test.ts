@@ -8,7 +8,10 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundle } from "../scripts/generator/redocly.js";
-import { diffSpecs, majorBumped, report, typeChangeBreaks, type Change } from "../scripts/spec/spec-diff.js";
+import { diffSpecs } from "../scripts/spec/diff/compare.js";
+import type { Change } from "../scripts/spec/diff/paths.js";
+import { majorBumped, report } from "../scripts/spec/diff/report.js";
+import { typeChangeBreaks } from "../scripts/spec/diff/rules.js";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "..");
@@ -191,5 +194,20 @@ describe("npm run spec:diff on a git repository", () => {
     expect(accepted.stdout).toContain("✗ GET /customers › query parameter nameFilter: parameter removed");
     expect(accepted.stdout).toContain("Accepted: info.version's major number went up (1.0.0 → 2.0.0)");
     expect(accepted.code).toBe(0);
+  });
+
+  it("exits 2 on a base that names no commit, even with a breaking change in the working copy", async () => {
+    await writeFile(spec(), await readFile(path.join(fixtures, "removed-parameter.yaml")));
+    const result = await cli(["--base", "nosuchref"]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain("--base nosuchref: no such commit, branch or tag");
+    expect(result.stdout).not.toContain("nothing breaks");
+  });
+
+  it("exits 2 with usage on an unknown option", async () => {
+    const result = await cli(["--bsae", "HEAD"]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain("Usage: npm run spec:diff");
+    expect(result.stdout).not.toMatch(/\n\s+at /);
   });
 });

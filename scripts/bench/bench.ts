@@ -1,23 +1,23 @@
-// npm run bench [-- --duration 5 --connections 10 --sizes 10000,100000,1000000 --smoke]
+// npm run bench [-- --duration 5 --requests N --connections 10 --sizes 10000,100000,1000000 --smoke]
 //
 // Every number is measured in this one run, side by side, against servers in their own
-// processes on 127.0.0.1 (autocannon, bounded in time and connections):
+// processes on 127.0.0.1 (autocannon, bounded in time, or in requests with --requests):
 //   - the default page on (a) bare node:http sending the same bytes, (b) our Express app
 //     with validation off, (c) our server as shipped, (d) the Prism mock;
 //   - every filter, sort and scope on (c), one connection, so p50 is the service time;
 //   - simplifiedPaging against full paging on a broad filter;
 //   - all=true as JSON and CSV at each size: time and the server's peak RSS.
-// Prints the tables and, unless --smoke, writes them into BENCHMARKS.md.
-import http from "node:http";
+// Prints the tables and, unless --smoke, writes them into BENCHMARKS.md. --smoke is a tiny
+// run bounded by request count, so that it takes the same few seconds on any machine.
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import autocannon from "autocannon";
 import { demoData, DEMO_PASSWORD } from "../../server/demo/demo-data.js";
 import { seedDatabase } from "../../server/demo/seed.js";
 import { formatTable } from "../../client/table.js";
-import { startProcess } from "./process.js";
+import { type Bound, drain, load, type Measured, peakRssMb, serviceTime } from "./measure.js";
+import { startServer as start } from "./process.js";
 
 const { values: opts } = parseArgs({
   options: {
@@ -25,13 +25,16 @@ const { values: opts } = parseArgs({
     connections: { type: "string", default: "10" },
     sizes: { type: "string", default: "10000,100000,1000000" },
     dir: { type: "string", default: ".tmp/bench" },
+    requests: { type: "string" },
     smoke: { type: "boolean", default: false },
     out: { type: "string", default: "BENCHMARKS.md" },
   },
 });
 
 const smoke = opts.smoke;
-const duration = smoke ? 1 : Number(opts.duration);
+// Per measurement: a count keeps the smoke run's length independent of the machine's speed.
+const bound: Bound = smoke ? { requests: 30 } : opts.requests ? { requests: Number(opts.requests) } : { seconds: Number(opts.duration) };
+const boundText = "requests" in bound ? `${bound.requests} requests` : `${bound.seconds} s`;
 const connections = smoke ? 2 : Number(opts.connections);
 const sizes = (smoke ? "300" : opts.sizes)
   .split(",")
@@ -42,6 +45,7 @@ const root = path.resolve(import.meta.dirname, "../..");
 const dir = path.resolve(root, opts.dir, smoke ? "smoke" : "");
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const auth = (user: string) => `Basic ${Buffer.from(`${user}:${DEMO_PASSWORD}`).toString("base64")}`;
+const sysadmin = auth("sysadmin");
 
 // ---------------------------------------------------------------------------------------
 // Databases and servers.
@@ -69,103 +73,25 @@ async function ensureDatabase(size: number): Promise<void> {
 }
 
 const benchServer = path.join(root, "scripts/bench/bench-server.ts");
+const localUrl = (m: RegExpMatchArray) => `http://127.0.0.1:${m[1]}`;
 const startApp = (validation: "validate" | "plain", size: number) =>
-  startProcess(
-    process.execPath,
-    ["--import", "tsx", benchServer, "app", validation, `sqlite:${databaseFor(size)}`],
-    /listening (\d+)/,
-    (m) => `http://127.0.0.1:${m[1]}`,
-  );
-const startBare = (file: string) =>
-  startProcess(process.execPath, ["--import", "tsx", benchServer, "bare", file], /listening (\d+)/, (m) => `http://127.0.0.1:${m[1]}`);
-const startRouterOnly = (file: string) =>
-  startProcess(process.execPath, ["--import", "tsx", benchServer, "router", file], /listening (\d+)/, (m) => `http://127.0.0.1:${m[1]}`);
-const startPrism = async () => {
-  const port = 4100 + Math.floor(Math.random() * 800);
-  return startProcess(
-    process.execPath,
+  start(["--import", "tsx", benchServer, "app", validation, `sqlite:${databaseFor(size)}`], /listening (\d+)/, localUrl);
+const startBare = (file: string) => start(["--import", "tsx", benchServer, "bare", file], /listening (\d+)/, localUrl);
+const startRouterOnly = (file: string) => start(["--import", "tsx", benchServer, "router", file], /listening (\d+)/, localUrl);
+const startPrism = () =>
+  start(
     [
       path.join(root, "node_modules/@stoplight/prism-cli/dist/index.js"),
       "mock",
       "generated/openapi.json",
       "--port",
-      String(port),
+      "0",
       "--host",
       "127.0.0.1",
     ],
     /Prism is listening on (http:\/\/\S+)/,
     (m) => m[1]!,
   );
-};
-
-// ---------------------------------------------------------------------------------------
-// Measuring.
-// ---------------------------------------------------------------------------------------
-
-interface Measured {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
-
-async function load(url: string, user: string, conns: number): Promise<Measured> {
-  // A short warm-up first: lazy initialisation (the validator compiles on first use) is not throughput.
-  await autocannon({ url, connections: 1, amount: 20, headers: { authorization: auth(user) } });
-  const result = await autocannon({ url, connections: conns, duration, headers: { authorization: auth(user) } });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
-}
-
-function getOnce(agent: http.Agent, url: string, authorization: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent, headers: { authorization } }, (res) => {
-        res.on("data", () => {});
-        res.on("end", () => resolve(res.statusCode ?? 0));
-      })
-      .on("error", reject);
-  });
-}
-
-/**
- * One request at a time on a kept-alive connection, each timed with the monotonic clock:
- * p50 is the service time, to a microsecond (autocannon rounds latency to whole ms).
- */
-async function serviceTime(url: string, user: string): Promise<Measured> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const authorization = auth(user);
-  for (let i = 0; i < 20; i++) await getOnce(agent, url, authorization);
-  const samples: number[] = [];
-  let errors = 0;
-  const until = performance.now() + duration * 1000;
-  while (performance.now() < until) {
-    const started = performance.now();
-    const status = await getOnce(agent, url, authorization);
-    samples.push(performance.now() - started);
-    if (status < 200 || status >= 300) errors++;
-  }
-  agent.destroy();
-  samples.sort((a, b) => a - b);
-  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
-  return { rps: samples.length / duration, p50: at(0.5), p99: at(0.99), errors };
-}
-
-/** The kernel's record of the most memory the process has ever had resident. */
-function peakRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
-}
-
-async function drain(url: string): Promise<{ ms: number; bytes: number }> {
-  const started = performance.now();
-  const response = await fetch(url, { headers: { authorization: auth("sysadmin") } });
-  if (!response.ok || !response.body) throw new Error(`${url}: ${response.status}`);
-  let bytes = 0;
-  const reader = response.body.getReader();
-  for (let read = await reader.read(); !read.done; read = await reader.read()) bytes += read.value.byteLength;
-  return { ms: performance.now() - started, bytes };
-}
 
 const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1));
 
@@ -238,17 +164,15 @@ const verdicts: [string, string, string, boolean][] = [];
 for (const size of sizes) await ensureDatabase(size);
 
 // 1. Side by side: the default page on (a) … (d).
-say(`side by side: default page, ${connections} connections, ${duration} s each`);
-const shipped = await startApp("validate", largest);
-const plain = await startApp("plain", largest);
+say(`side by side: default page, ${connections} connections, ${boundText} each`);
+// Started together: each is a process of its own, and start-up is most of a smoke run.
+const [shipped, plain] = await Promise.all([startApp("validate", largest), startApp("plain", largest)]);
 const bodyFile = path.join(dir, "default-page.json");
 writeFileSync(
   bodyFile,
-  Buffer.from(await (await fetch(`${shipped.url}/customers`, { headers: { authorization: auth("sysadmin") } })).arrayBuffer()),
+  Buffer.from(await (await fetch(`${shipped.url}/customers`, { headers: { authorization: sysadmin } })).arrayBuffer()),
 );
-const bare = await startBare(bodyFile);
-const routerOnly = await startRouterOnly(bodyFile);
-const prism = await startPrism();
+const [bare, routerOnly, prism] = await Promise.all([startBare(bodyFile), startRouterOnly(bodyFile), startPrism()]);
 // Rounds interleave the servers, and each figure is the median of its rounds, so that a
 // noisy neighbour on a shared machine skews one round of every server, not one server.
 const rounds = smoke ? 1 : 3;
@@ -263,7 +187,7 @@ const runs = new Map<string, Measured[]>();
 for (let round = 1; round <= rounds; round++) {
   for (const [label, server] of servers) {
     say(`  round ${round}/${rounds}: ${label}`);
-    runs.set(label, [...(runs.get(label) ?? []), await load(`${server.url}/customers`, "sysadmin", connections)]);
+    runs.set(label, [...(runs.get(label) ?? []), await load(`${server.url}/customers`, sysadmin, connections, bound)]);
   }
 }
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
@@ -282,7 +206,7 @@ const sideBySide: [string, Measured][] = servers.map(([label]) => {
 await Promise.all([bare.stop(), routerOnly.stop(), plain.stop(), prism.stop()]);
 const limit = sideBySide[0]![1].rps;
 sections.push(
-  `### The default page, side by side (${connections} connections, ${duration} s each, median of ${rounds} interleaved rounds, ${largest.toLocaleString("en-US")} customers)\n\n` +
+  `### The default page, side by side (${connections} connections, ${boundText} each, median of ${rounds} interleaved rounds, ${largest.toLocaleString("en-US")} customers)\n\n` +
     formatMarkdown(
       ["server", "requests/s", "p50 ms", "p99 ms", "errors", "ratio to (a)"],
       sideBySide.map(([label, m]) => [label, m.rps.toFixed(0), String(m.p50), String(m.p99), String(m.errors), (m.rps / limit).toFixed(2)]),
@@ -294,16 +218,17 @@ verdicts.push(["validation costs little: (c)/(b)", ">= 0.8", (c.rps / b.rps).toF
 verdicts.push(["near the limit: (c)/(a)", ">= 0.5", (c.rps / limit).toFixed(2), c.rps / limit >= 0.5]);
 
 // 2. Every filter on (c), one request at a time.
-say(`filters: one request at a time, ${duration} s each`);
+say(`filters: one request at a time, ${boundText} each`);
 const { filters, broad } = scenarios(largest);
 const filterRows: string[][] = [];
 let slowest = { full: 0, simplified: 0 };
 for (const scenario of filters) {
   say(`  ${scenario.name}`);
-  const full = await serviceTime(`${shipped.url}/customers?${scenario.query}`, scenario.user);
+  const full = await serviceTime(`${shipped.url}/customers?${scenario.query}`, auth(scenario.user), bound);
   const simple = await serviceTime(
     `${shipped.url}/customers?${scenario.query}${scenario.query ? "&" : ""}simplifiedPaging=true`,
-    scenario.user,
+    auth(scenario.user),
+    bound,
   );
   slowest = { full: Math.max(slowest.full, full.p50), simplified: Math.max(slowest.simplified, simple.p50) };
   filterRows.push([
@@ -335,8 +260,8 @@ verdicts.push([
 
 // 3. simplifiedPaging against full paging on a broad filter.
 say("simplifiedPaging against full paging");
-const full = await serviceTime(`${shipped.url}/customers?${broad}`, "sysadmin");
-const simplified = await serviceTime(`${shipped.url}/customers?${broad}&simplifiedPaging=true`, "sysadmin");
+const full = await serviceTime(`${shipped.url}/customers?${broad}`, sysadmin, bound);
+const simplified = await serviceTime(`${shipped.url}/customers?${broad}&simplifiedPaging=true`, sysadmin, bound);
 sections.push(
   `### simplifiedPaging against full paging (${broad}, one request at a time)\n\n` +
     formatMarkdown(
@@ -362,7 +287,7 @@ for (const size of sizes) {
   for (const format of ["json", "csv"] as const) {
     const server = await startApp("validate", size);
     const idle = peakRssMb(server.pid);
-    const { ms: took, bytes } = await drain(`${server.url}/customers?all=true${format === "csv" ? "&format=csv" : ""}`);
+    const { ms: took, bytes } = await drain(`${server.url}/customers?all=true${format === "csv" ? "&format=csv" : ""}`, sysadmin);
     const peak = peakRssMb(server.pid);
     await server.stop();
     say(`  ${size} ${format}: ${(took / 1000).toFixed(2)} s, peak RSS ${peak.toFixed(0)} MB`);

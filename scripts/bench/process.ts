@@ -1,7 +1,7 @@
 // Servers under benchmark run in processes of their own, so the load generator never
-// shares their event loop or their libuv threads.
-import { spawn, type ChildProcess } from "node:child_process";
+// shares their event loop or their libuv threads. Each prints the port it listens on.
 import path from "node:path";
+import { startProcess } from "../start-process.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -11,31 +11,8 @@ export interface Running {
   stop: () => Promise<void>;
 }
 
-/** Starts `command` in the repository root and resolves once its output matches `ready`. */
-export function startProcess(command: string, args: string[], ready: RegExp, urlOf: (match: RegExpMatchArray) => string): Promise<Running> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(command, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    const timer = setTimeout(() => reject(new Error(`${args.join(" ")} did not start:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = output.match(ready);
-      if (!match) return;
-      clearTimeout(timer);
-      child.stdout!.off("data", onData);
-      resolve({
-        url: urlOf(match),
-        pid: child.pid!,
-        stop: () =>
-          new Promise((done) => {
-            if (child.exitCode !== null) return done();
-            child.once("exit", () => done());
-            child.kill("SIGTERM");
-          }),
-      });
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code}:\n${output}`)));
-  });
+/** Starts node with `args` in the repository root; resolves once its output matches `ready`. */
+export async function startServer(args: string[], ready: RegExp, urlOf: (match: RegExpMatchArray) => string): Promise<Running> {
+  const started = await startProcess(process.execPath, args, { cwd: root, ready });
+  return { url: urlOf(started.match), pid: started.child.pid!, stop: started.stop };
 }

@@ -1,4 +1,4 @@
-// npm run docs: Redocly's HTML reference of the bundled spec, into .build/docs/index.html
+// Redocly's HTML reference of the bundled spec, into .build/docs/index.html
 // (git-ignored: it is derived from generated/openapi.json and weighs a few MB).
 //
 // The page must work with no internet (CI and our machines have none):
@@ -11,7 +11,7 @@
 import { execFile } from "node:child_process";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { docsPolicy, policyText } from "../../server/http/docs-policy.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -91,17 +91,4 @@ export async function buildDocsIfStale(): Promise<DocsBuild> {
   if (spec === undefined) throw new Error(`${path.relative(root, BUNDLED_SPEC)} is missing: run npm run generate`);
   if (html !== undefined && html >= spec) return { built: false, ms: performance.now() - started };
   return buildDocs();
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    const { ms } = await buildDocs();
-    const { size } = await stat(DOCS_HTML);
-    console.log(
-      `  docs     ${ms.toFixed(0).padStart(6)} ms  ${path.relative(process.cwd(), DOCS_HTML)} (${(size / 1024 / 1024).toFixed(1)} MiB)`,
-    );
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
-  }
 }

@@ -22,9 +22,21 @@ function scrypt(password: string, salt: Buffer, N: number, r: number, p: number,
   });
 }
 
-/** `scrypt$N$r$p$salt$hash`, salt and hash in base64. */
-export async function hashPassword(password: string): Promise<string> {
-  const { N, r, p, keyLength, saltLength } = SCRYPT;
+/** scrypt's work factors. Stored hashes name their own, so any cost verifies. */
+export interface ScryptCost {
+  N: number;
+  r: number;
+  p: number;
+}
+
+/**
+ * `scrypt$N$r$p$salt$hash`, salt and hash in base64. `cost` is for tests of the code
+ * around the hash (the verifier's cache), which need many hashes and none of their
+ * strength; everything else takes the default.
+ */
+export async function hashPassword(password: string, cost: ScryptCost = SCRYPT): Promise<string> {
+  const { keyLength, saltLength } = SCRYPT;
+  const { N, r, p } = cost;
   const salt = randomBytes(saltLength);
   const key = await scrypt(password, salt, N, r, p, keyLength);
   return `scrypt$${N}$${r}$${p}$${salt.toString("base64")}$${key.toString("base64")}`;

@@ -41,11 +41,16 @@ export async function seedDatabase(target: Store | string, customerCount: number
     }
     if (batch.length) await store.insertCustomers(batch);
     options.onProgress?.(customerCount, customerCount);
+    // One scrypt per distinct password, not per user: the demo users share the published
+    // password "demo", so a shared hash gives nothing away, and every seed (each test
+    // database, each first start) saves three hashes of tens of milliseconds.
+    const hashes = new Map<string, Promise<string>>();
+    const hashOnce = (password: string) => hashes.get(password) ?? hashes.set(password, hashPassword(password)).get(password)!;
     await store.insertUsers(
       await Promise.all(
         data.users.map(async (u) => ({
           username: u.username,
-          passwordHash: await hashPassword(u.password),
+          passwordHash: await hashOnce(u.password),
           roles: u.roles,
           accountIds: u.accountIds,
           ...(u.customerId === undefined ? {} : { customerId: u.customerId }),

@@ -30,7 +30,7 @@ export function docsRoutes(options: DocsRoutesOptions = {}): Router {
   // Read per request (sendFile, with ETag and Last-Modified), so a rebuild shows up on
   // reload without restarting the server.
   router.get("/openapi.json", (_req, res, next) => {
-    res.sendFile(specPath, { headers: { "Content-Type": "application/json; charset=utf-8" } }, (error) => {
+    res.sendFile(specPath, { dotfiles: "allow", headers: { "Content-Type": "application/json; charset=utf-8" } }, (error) => {
       if (!error) return;
       if (isMissing(error) && !res.headersSent) unavailable(res, "npm run generate", "The bundled spec");
       else next(error);

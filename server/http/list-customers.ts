@@ -24,8 +24,8 @@ function toCustomerQuery(scope: Scope, query: Query): CustomerQuery {
     ...(query.parentCustomerIds ? { parentCustomerIds: query.parentCustomerIds, shallowParent: query.shallowParent } : {}),
     ...(query.tagIds ? { tagIds: query.tagIds } : {}),
     ...(query.specificIds ? { specificIds: query.specificIds } : {}),
-    sortField: query.sortField ?? "name",
-    sortOrder: query.sortOrder ?? "Ascend",
+    sortField: query.sortField,
+    sortOrder: query.sortOrder,
   };
 }
 

@@ -1,8 +1,7 @@
 // Prism as a child process for the contract tests: a mock of the spec, or a proxy in
 // front of the real server that validates every request and response against it.
-import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import path from "node:path";
+import { startProcess } from "../../scripts/start-process.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const prismBin = path.join(root, "node_modules/@stoplight/prism-cli/dist/index.js");
@@ -15,50 +14,13 @@ export interface PrismProcess {
   close: () => Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
+/** On port 0: Prism prints the port it was given, so parallel test files never collide. */
 async function start(args: string[]): Promise<PrismProcess> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [prismBin, ...args, "--port", String(port), "--host", "127.0.0.1"], {
+  const started = await startProcess(process.execPath, [prismBin, ...args, "--port", "0", "--host", "127.0.0.1"], {
     cwd: root,
-    stdio: ["ignore", "pipe", "pipe"],
+    ready: /Prism is listening on (http:\/\/\S+)/,
   });
-  let log = "";
-  child.stdout!.on("data", (chunk: Buffer) => (log += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => (log += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Prism did not start in 60 s:\n${log}`)), 60_000);
-    const check = () => {
-      if (log.includes("Prism is listening")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on("data", check);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`Prism exited with ${code}:\n${log}`));
-    });
-  });
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    output: () => log,
-    close: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
-  };
+  return { baseUrl: started.match[1]!, output: started.output, close: started.stop };
 }
 
 export function prismMock(): Promise<PrismProcess> {

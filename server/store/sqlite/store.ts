@@ -15,6 +15,7 @@ import { foldName, ftsPhrase, gramToken, nameGrams } from "./names.js";
 import { bit, json, Reader, ROWS_BY_SEQ, toUser, type CustomerRow, type UserRow } from "./rows.js";
 import { BULK_INDEXES, BULK_TRIGGERS, DERIVED_TRIGGERS, FTS_TRIGGERS, MIGRATIONS, TAG_ACCOUNTS_FILL, TAG_PAIRS_FILL } from "./schema.js";
 import type { CustomerQuery, NewCustomer, Page, PageRequest, SortField, Store, StoredUser } from "../contract.js";
+import { isDescending } from "../sort-order.js";
 
 type Db = Database.Database;
 
@@ -772,7 +773,7 @@ function migrate(db: Db): void {
 }
 
 function orderBy(q: CustomerQuery, key: string = SORTS[q.sortField][0], id = "c.id"): string {
-  const dir = q.sortOrder === "Descend" ? "DESC" : "ASC";
+  const dir = isDescending(q.sortOrder) ? "DESC" : "ASC";
   // `id` last makes the order total, so pages never overlap or skip.
   return q.sortField === "id" ? `${id} ${dir}` : `${key} ${dir}, ${id} ${dir}`;
 }
