@@ -7,6 +7,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generate, staleOutputs, writeOutputs, type Outputs } from "../scripts/generator/pipeline.js";
+import { GENERATOR_NAME, GENERATOR_VERSION } from "../scripts/generator/version.js";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "..");
@@ -31,6 +32,13 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
   }
 }
 
+/** Every file below dir, by relative path, with its content. */
+async function snapshot(dir: string): Promise<[string, string][]> {
+  const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+  const paths = files.map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
+  return Promise.all(paths.map(async (f): Promise<[string, string]> => [f, await readFile(path.join(dir, f), "utf8")]));
+}
+
 beforeAll(async () => {
   // Inside the project, so generated code resolves express, openapi-fetch and @types like a user's would.
   await mkdir(path.join(root, ".tmp"), { recursive: true });
@@ -53,20 +61,28 @@ describe("generated files", () => {
     }
   });
 
-  it("each carry a do-not-edit header naming the spec", () => {
+  it("each carry a do-not-edit header naming the generator, its version, the spec and the API version", async () => {
+    const runtime = (await readdir(path.join(root, "scripts/generator/runtime"))).filter((f) => f.endsWith(".ts"));
+    expect(runtime.length).toBeGreaterThan(8);
     for (const [name, files] of outputs) {
-      expect([...files.keys()].sort()).toEqual([
-        "client-runtime.ts",
-        "client.ts",
-        "openapi.json",
-        "schema.d.ts",
-        "server-runtime.ts",
-        "server.ts",
-      ]);
+      expect([...files.keys()].sort()).toEqual(
+        ["client.ts", "openapi.json", "schema.d.ts", "server.ts", ...runtime.map((f) => `runtime/${f}`)].sort(),
+      );
+      const apiVersion = JSON.parse(files.get("openapi.json")!).info.version as string;
       for (const [file, content] of files) {
         const firstLine = file.endsWith(".json") ? JSON.parse(content)["x-generated"] : content.split("\n")[0];
         expect(firstLine, `${name}/${file}`).toMatch(/DO NOT EDIT/);
         expect(firstLine).toContain(fixtures[name as keyof typeof fixtures]);
+        expect(firstLine).toContain(`${GENERATOR_NAME} ${GENERATOR_VERSION}`);
+        expect(firstLine).toContain(`API version ${apiVersion}`);
+      }
+    }
+  });
+
+  it("keep every file, runtime included, under 400 lines", () => {
+    for (const [name, files] of outputs) {
+      for (const [file, content] of files) {
+        if (file.endsWith(".ts") && file.startsWith("runtime/")) expect(content.split("\n").length, `${name}/${file}`).toBeLessThan(400);
       }
     }
   });
@@ -186,13 +202,13 @@ describe("npm run generate (the CLI)", () => {
 
     const out = path.join(work, "untouched");
     await cp(path.join(root, "generated"), out, { recursive: true });
-    const before = await Promise.all((await readdir(out)).sort().map((f) => readFile(path.join(out, f), "utf8")));
+    const before = await snapshot(out);
 
     const result = await cli(["--spec", path.join(spec, "openapi.yaml"), "--out", out]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(new RegExp(`schemas/TagColors\\.yaml:${enumLine + 2}:\\d+: error no-enum-type-mismatch`));
     expect(result.stderr).toContain("was left as it was");
-    const after = await Promise.all((await readdir(out)).sort().map((f) => readFile(path.join(out, f), "utf8")));
+    const after = await snapshot(out);
     expect(after).toEqual(before);
   });
 

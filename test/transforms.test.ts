@@ -1,8 +1,9 @@
 // The generator's pure pieces, each on its own: names, parameter models, lenient binding
 // and client-side serialization.
 import { describe, expect, it } from "vitest";
-import { bindQuery, type QueryParameterSpec } from "../scripts/generator/runtime/server-runtime.js";
-import { serializeParameter } from "../scripts/generator/runtime/client-runtime.js";
+import { bindQuery } from "../scripts/generator/runtime/binding.js";
+import { serializeParameter } from "../scripts/generator/runtime/client-serialize.js";
+import type { QueryParameterSpec } from "../scripts/generator/runtime/spec.js";
 import { camelCase, expressPath, operationNameFromRoute, pascalCase } from "../scripts/generator/names.js";
 import { toParameterModel } from "../scripts/generator/operations.js";
 import type { OpenApiDocument } from "../scripts/generator/document.js";

@@ -144,9 +144,10 @@ export function emitClient(ops: OperationModel[], names: SchemaNames, header: st
   return [
     header,
     ...(schemaTypes.length > 0 ? [`import type { ${schemaTypes.join(", ")} } from "./schema.js";`] : []),
-    `import { createTransport, type ApiResult, type CallOptions, type ClientOptions, type QueryStyle } from "./client-runtime.js";`,
+    ...(ops.some(hasQuery) ? [`import type { QueryStyle } from "./runtime/client-serialize.js";`] : []),
+    `import { type ApiResult, type CallOptions, type ClientOptions, createTransport } from "./runtime/client-transport.js";`,
     "",
-    `export type { ApiResult, CallOptions, ClientAuth, ClientOptions } from "./client-runtime.js";`,
+    `export type { ApiResult, CallOptions, ClientAuth, ClientOptions } from "./runtime/client-transport.js";`,
     "",
     "/** One method per operation, named by its operationId; the first content type is the default. */",
     "export interface ApiClient {",

@@ -172,17 +172,22 @@ export function emitServer(doc: OpenApiDocument, ops: OperationModel[], names: S
   const usesDefaults = ops.some((op) => defaultedQueryParameters(op).length > 0);
   const operationTypes = ops.map((op) => emitOperationTypes(op, names)).join("\n\n");
   const mentioned = new Set(operationTypes.match(/\w+/g));
-  const runtimeTypes = ["ApiSpec", "Caller", "RouterOptions", ...["JsonStream", "TextBody"].filter((name) => mentioned.has(name))].sort();
+  const handlerTypes = ["Caller", "RouterOptions", ...["TextBody"].filter((name) => mentioned.has(name))];
   const schemaTypes = schemaImports(operationTypes, ops, names);
   return [
     header,
     `import { readFileSync } from "node:fs";`,
     `import type { Request, Router } from "express";`,
     ...(schemaTypes.length > 0 ? [`import type { ${schemaTypes.join(", ")} } from "./schema.js";`] : []),
-    `import { createOperationRouter, type ${runtimeTypes.join(", type ")} } from "./server-runtime.js";`,
+    `import type { ${handlerTypes.join(", ")} } from "./runtime/handler.js";`,
+    ...(mentioned.has("JsonStream") ? [`import type { JsonStream } from "./runtime/json-stream.js";`] : []),
+    `import { createOperationRouter } from "./runtime/router.js";`,
+    `import type { ApiSpec } from "./runtime/spec.js";`,
     "",
-    `export { clientUrl, errorHandler, notFoundHandler, streamJsonArray } from "./server-runtime.js";`,
-    `export type { Caller, Credentials, FieldFailure, JsonStream, RouterFailure, RouterOptions, TextBody } from "./server-runtime.js";`,
+    `export { clientUrl } from "./runtime/binding.js";`,
+    `export { errorHandler, notFoundHandler } from "./runtime/errors.js";`,
+    `export type { Caller, Credentials, FieldFailure, RouterFailure, RouterOptions, TextBody } from "./runtime/handler.js";`,
+    `export { type JsonStream, streamJsonArray } from "./runtime/json-stream.js";`,
     ...(usesDefaults
       ? [
           "",

@@ -1,43 +1,8 @@
-// The spec-independent half of every generated client: per-parameter query serialization
-// and authentication, on top of openapi-fetch. Copied next to the client.ts it serves.
+// The spec-independent half of every generated client: a transport on top of
+// openapi-fetch that the generated methods give their types to, and authentication.
 import createClient, { type Client, type Middleware } from "openapi-fetch";
-
-/** How the spec says one query parameter is written (OpenAPI `style` and `explode`). */
-export interface QueryStyle {
-  readonly style: "form" | "spaceDelimited" | "pipeDelimited" | "deepObject";
-  readonly explode: boolean;
-}
-
-function encode(value: unknown): string {
-  return encodeURIComponent(String(value));
-}
-
-/** Serializes one parameter exactly as its style says; `undefined`/`null` are left out. */
-export function serializeParameter(name: string, value: unknown, { style, explode }: QueryStyle): string[] {
-  if (value === undefined || value === null) return [];
-  const key = encode(name);
-  if (Array.isArray(value)) {
-    if (value.length === 0) return [];
-    if (explode && (style === "form" || style === "deepObject")) return value.map((v) => `${key}=${encode(v)}`);
-    const separator = style === "spaceDelimited" ? "%20" : style === "pipeDelimited" ? "|" : ",";
-    return [`${key}=${value.map(encode).join(separator)}`];
-  }
-  if (typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined && v !== null);
-    if (style === "deepObject") return entries.map(([k, v]) => `${key}%5B${encode(k)}%5D=${encode(v)}`);
-    if (explode) return entries.map(([k, v]) => `${encode(k)}=${encode(v)}`);
-    return [`${key}=${entries.map(([k, v]) => `${encode(k)},${encode(v)}`).join(",")}`];
-  }
-  return [`${key}=${encode(value)}`];
-}
-
-/** Builds a query serializer for one operation from its parameters' styles. */
-export function querySerializer(styles: Readonly<Record<string, QueryStyle>>): (query: Record<string, unknown>) => string {
-  return (query) =>
-    Object.entries(query)
-      .flatMap(([name, value]) => serializeParameter(name, value, styles[name] ?? { style: "form", explode: true }))
-      .join("&");
-}
+import { bodySerializer, type QueryStyle, querySerializer } from "./client-serialize.js";
+import { isJson } from "./media-types.js";
 
 export type ClientAuth =
   | { readonly username: string; readonly password: string }
@@ -102,27 +67,8 @@ type UntypedRequest = (
   init: Record<string, unknown>,
 ) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
 
-function isJson(contentType: string | undefined): boolean {
-  const type = contentType?.split(";")[0]?.trim().toLowerCase() ?? "";
-  return type === "application/json" || type.endsWith("+json");
-}
-
 function parseAs(accept: string | undefined, as: "text" | "stream" | undefined): ParseAs {
   return isJson(accept) ? "json" : (as ?? "text");
-}
-
-/** JSON bodies as JSON, form bodies as URL-encoded pairs, anything else as given. */
-function bodySerializer(contentType: string | undefined): (body: unknown) => unknown {
-  if (contentType === undefined || isJson(contentType)) return (body) => JSON.stringify(body);
-  if (contentType.split(";")[0]?.trim().toLowerCase() === "application/x-www-form-urlencoded") {
-    return (body) =>
-      new URLSearchParams(
-        Object.entries(body as Record<string, unknown>)
-          .filter(([, v]) => v !== undefined)
-          .map(([k, v]) => [k, String(v)]),
-      );
-  }
-  return (body) => body;
 }
 
 export function createTransport(options: ClientOptions): Transport {
