@@ -75,20 +75,24 @@ export interface OpenApiDocument extends JsonObject {
   security?: SecurityRequirement[];
 }
 
-/** Follows local `#/...` refs (JSON pointer, with ~0/~1 escapes) until a non-ref object. */
+/** The keys a local `#/...` ref walks (JSON pointer, URI-decoded, with ~0/~1 escapes undone). */
+export function refPath(ref: string): string[] {
+  if (!ref.startsWith("#/")) throw new Error(`Only local $refs can be resolved in a bundled document: ${ref}`);
+  return ref
+    .slice(2)
+    .split("/")
+    .map((part) => decodeURIComponent(part).replace(/~1/g, "/").replace(/~0/g, "~"));
+}
+
+/** Follows local `#/...` refs until a non-ref object. */
 export function resolve<T extends { $ref?: string }>(doc: OpenApiDocument, node: T): T {
   let current: unknown = node;
   const seen = new Set<string>();
   while (current && typeof current === "object" && typeof (current as { $ref?: unknown }).$ref === "string") {
     const ref = (current as { $ref: string }).$ref;
-    if (!ref.startsWith("#/")) throw new Error(`Only local $refs can be resolved in a bundled document: ${ref}`);
     if (seen.has(ref)) throw new Error(`Circular $ref: ${ref}`);
     seen.add(ref);
-    current = ref
-      .slice(2)
-      .split("/")
-      .map((part) => decodeURIComponent(part).replace(/~1/g, "/").replace(/~0/g, "~"))
-      .reduce<unknown>((target, key) => (target as JsonObject | undefined)?.[key], doc);
+    current = refPath(ref).reduce<unknown>((target, key) => (target as JsonObject | undefined)?.[key], doc);
     if (current === undefined) throw new Error(`Unresolvable $ref: ${ref}`);
   }
   return current as T;
@@ -96,11 +100,6 @@ export function resolve<T extends { $ref?: string }>(doc: OpenApiDocument, node:
 
 export const httpMethods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
 export type HttpMethod = (typeof httpMethods)[number];
-
-export function isJsonMediaType(contentType: string): boolean {
-  const type = contentType.split(";")[0]?.trim().toLowerCase() ?? "";
-  return type === "application/json" || type.endsWith("+json");
-}
 
 /** The first non-null `type` of a schema (3.1 allows `type: [string, "null"]`). */
 export function primaryType(schema: SchemaObject | undefined): string | undefined {

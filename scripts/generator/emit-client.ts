@@ -1,9 +1,18 @@
 // client.ts: one method per operation on top of openapi-fetch, each with its parameters'
 // own serialization styles, overloads per response content type, and typed error bodies.
-import { isJsonMediaType } from "./document.js";
 import { literal, propertyKey } from "./names.js";
-import { isSuccess, successContentTypes, type OperationModel, type ParameterModel } from "./operations.js";
-import { docComment, parameterTypeName, requestBodyType, responseBodyType, schemaImports, union, type SchemaNames } from "./type-refs.js";
+import { isSuccess, offeredContentTypes, type OperationModel, type ParameterModel } from "./operations.js";
+import { isJson } from "./runtime/media-types.js";
+import {
+  docComment,
+  errorType,
+  parameterTypeName,
+  requestBodyType,
+  responseBodyType,
+  schemaImports,
+  type SchemaNames,
+  union,
+} from "./type-refs.js";
 
 /** The JSON body of every success response that offers `contentType`. */
 function dataType(op: OperationModel, contentType: string, names: SchemaNames): string {
@@ -12,14 +21,6 @@ function dataType(op: OperationModel, contentType: string, names: SchemaNames): 
       .filter(isSuccess)
       .flatMap((r) => r.content.filter((c) => c.type === contentType).map((c) => responseBodyType(op, r, c, names))),
   );
-}
-
-/** What `error` holds: every JSON body of a non-2xx response, or `unknown` when none is declared. */
-export function errorType(op: OperationModel, names: SchemaNames): string {
-  const bodies = op.responses
-    .filter((r) => !isSuccess(r))
-    .flatMap((r) => r.content.filter((c) => isJsonMediaType(c.type)).map((c) => responseBodyType(op, r, c, names)));
-  return bodies.length > 0 ? union(bodies) : "unknown";
 }
 
 /** Only-query operations take the query itself; others take `{ path, query, headers, body }`. */
@@ -67,8 +68,8 @@ function paramsShape(op: OperationModel, names: SchemaNames): ParamsShape | unde
 /** One overload per content type a success response offers (two for non-JSON: text, stream). */
 export function overloads(op: OperationModel, names: SchemaNames): string[] {
   const params = paramsShape(op, names);
-  const types = successContentTypes(op);
-  const error = errorType(op, names);
+  const types = offeredContentTypes(op);
+  const error = errorType([op], names);
   const signatures: string[] = [];
   const bodyTypes = op.requestBody?.contentTypes ?? [];
   // With several request content types the caller picks one; the first is the default.
@@ -80,7 +81,7 @@ export function overloads(op: OperationModel, names: SchemaNames): string[] {
   types.forEach((type, index) => {
     const isDefault = index === 0;
     const accept = types.length > 1 ? `accept${isDefault ? "?" : ""}: ${literal(type)}` : undefined;
-    const variants = isJsonMediaType(type)
+    const variants = isJson(type)
       ? [{ as: undefined, data: dataType(op, type, names) }]
       : [
           { as: `as?: "text"`, data: "string" },
@@ -115,7 +116,7 @@ function stylesConst(op: OperationModel): string {
 
 function implementation(op: OperationModel): string {
   const params = paramsShape(op, new Map());
-  const types = successContentTypes(op);
+  const types = offeredContentTypes(op);
   const defaultType = types[0];
   const args = params ? params.loose : "";
   const fields = [

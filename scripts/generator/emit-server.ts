@@ -1,17 +1,19 @@
 // server.ts: the strict-server surface. Per operation an Input type, a Result union typed
 // per status and content type, one method in `Handlers`; then the operation table the
 // runtime router reads, and `createRouter`.
-import { isJsonMediaType, resolve, type OpenApiDocument, type SecuritySchemeObject } from "./document.js";
+import { resolve, type OpenApiDocument, type SecuritySchemeObject } from "./document.js";
 import { literal, propertyKey } from "./names.js";
 import {
   defaultedQueryParameters,
-  successContentTypes,
+  offeredContentTypes,
   type OperationModel,
   type ParameterModel,
   type ResponseModel,
 } from "./operations.js";
+import { isJson } from "./runtime/media-types.js";
 import {
   docComment,
+  errorType,
   parameterTypeName,
   requestBodyType,
   responseBodyType,
@@ -52,7 +54,7 @@ export function inputFields(op: OperationModel, names: SchemaNames): string[] {
     fields.push(`  body: ${union(bodies)}${op.requestBody.required ? "" : " | undefined"};`);
   }
   if (hasSecurity(op)) fields.push(`  caller: TCaller${authOptional(op) ? " | undefined" : ""};`);
-  const types = successContentTypes(op);
+  const types = offeredContentTypes(op);
   if (types.length > 1)
     fields.push(
       `  /** The negotiated response content type (Accept, a format parameter, or the default). */\n  accept: ${union(types.map(literal))};`,
@@ -73,7 +75,7 @@ export function resultMembers(op: OperationModel, response: ResponseModel, names
   return response.content.map((content, index) => {
     const contentType = `contentType${index === 0 ? "?" : ""}: ${literal(content.type)}`;
     const body = responseBodyType(op, response, content, names);
-    const bodyType = !isJsonMediaType(content.type) ? "TextBody" : streams ? `${body} | JsonStream<${body}>` : body;
+    const bodyType = !isJson(content.type) ? "TextBody" : streams ? `${body} | JsonStream<${body}>` : body;
     return `{ ${status}; ${contentType}; body: ${bodyType}${headers} }`;
   });
 }
@@ -157,16 +159,6 @@ function emitOperationSpec(op: OperationModel): string {
   return `    {\n${lines.join("\n")}\n    },`;
 }
 
-/** Every JSON body of a non-2xx response, deduplicated; `unknown` when the spec declares none. */
-export function errorBodyType(ops: OperationModel[], names: SchemaNames): string {
-  const bodies = ops.flatMap((op) =>
-    op.responses
-      .filter((r) => !r.status.startsWith("2"))
-      .flatMap((r) => r.content.filter((c) => isJsonMediaType(c.type)).map((c) => responseBodyType(op, r, c, names))),
-  );
-  return bodies.length > 0 ? union([...new Set(bodies)]) : "unknown";
-}
-
 export function emitServer(doc: OpenApiDocument, ops: OperationModel[], names: SchemaNames, header: string): string {
   const anySecurity = ops.some(hasSecurity);
   const usesDefaults = ops.some((op) => defaultedQueryParameters(op).length > 0);
@@ -204,7 +196,7 @@ export function emitServer(doc: OpenApiDocument, ops: OperationModel[], names: S
     "}",
     "",
     "/** The error bodies the spec declares: what `RouterOptions.errorBody` must return. */",
-    `export type ErrorBody = ${errorBodyType(ops, names)};`,
+    `export type ErrorBody = ${errorType(ops, names)};`,
     "",
     "export const apiSpec: ApiSpec = {",
     `  document: JSON.parse(readFileSync(new URL("./openapi.json", import.meta.url), "utf8")) as object,`,

@@ -3,6 +3,7 @@
 import {
   httpMethods,
   primaryType,
+  refPath,
   resolve,
   type HttpMethod,
   type MediaTypeObject,
@@ -15,6 +16,7 @@ import {
   type SecurityRequirement,
 } from "./document.js";
 import { camelCase, expressPath, operationNameFromRoute, pascalCase } from "./names.js";
+import { successContentTypes } from "./runtime/media-types.js";
 
 export interface ParameterModel {
   name: string;
@@ -106,14 +108,16 @@ export function toParameterModel(doc: OpenApiDocument, node: ParameterObject): P
   };
 }
 
-const schemaRefPrefix = "#/components/schemas/";
+/** The component schema a `$ref` names directly, if it names one. */
+function componentSchemaName(ref: string | undefined): string | undefined {
+  if (!ref?.startsWith("#/")) return undefined;
+  const [components, schemas, name, ...rest] = refPath(ref);
+  return components === "components" && schemas === "schemas" && rest.length === 0 ? name : undefined;
+}
 
 export function toContentModels(content: Record<string, MediaTypeObject> | undefined): ContentModel[] {
   return Object.entries(content ?? {}).map(([type, media]) => {
-    const ref = media.schema?.$ref;
-    const schemaName = ref?.startsWith(schemaRefPrefix)
-      ? decodeURIComponent(ref.slice(schemaRefPrefix.length)).replace(/~1/g, "/").replace(/~0/g, "~")
-      : undefined;
+    const schemaName = componentSchemaName(media.schema?.$ref);
     return schemaName ? { type, schemaName } : { type };
   });
 }
@@ -139,8 +143,8 @@ export function toResponseModel(doc: OpenApiDocument, status: string, node: Resp
 export const isSuccess = (response: ResponseModel): boolean => response.status.startsWith("2");
 
 /** The content types any success response offers, in spec order: the first is the default. */
-export function successContentTypes(op: OperationModel): string[] {
-  return [...new Set(op.responses.filter(isSuccess).flatMap((r) => r.contentTypes))];
+export function offeredContentTypes(op: OperationModel): string[] {
+  return successContentTypes(op.responses.map((r) => [r.status, r.contentTypes] as const));
 }
 
 /** Optional query parameters with a default: always present once the router applied it. */
