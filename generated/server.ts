@@ -54,6 +54,9 @@ export interface Handlers<TCaller extends Caller = Caller> {
   listCustomersCsv(input: ListCustomersCsvInput<TCaller>): Promise<ListCustomersCsvResult> | ListCustomersCsvResult;
 }
 
+/** The role names the spec's security requirements list: the router admits a caller holding any one an operation lists. */
+export type Role = "SystemAdministrator" | "Manager" | "Customer";
+
 /** The error bodies the spec declares: what `RouterOptions.errorBody` must return. */
 export type ErrorBody = ErrorResponse;
 

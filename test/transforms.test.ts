@@ -5,7 +5,8 @@ import { bindQuery } from "../scripts/generator/runtime/binding.js";
 import { serializeParameter } from "../scripts/generator/runtime/client-serialize.js";
 import type { QueryParameterSpec } from "../scripts/generator/runtime/spec.js";
 import { camelCase, expressPath, operationNameFromRoute, pascalCase } from "../scripts/generator/names.js";
-import { toParameterModel } from "../scripts/generator/operations.js";
+import { roleNames } from "../scripts/generator/emit-server.js";
+import { toOperationModels, toParameterModel } from "../scripts/generator/operations.js";
 import type { OpenApiDocument } from "../scripts/generator/document.js";
 
 describe("names", () => {
@@ -155,5 +156,42 @@ describe("serializeParameter", () => {
 
   it("percent-encodes a comma inside an item rather than emitting a separator", () => {
     expect(serializeParameter("ids", ["a,b", "c"], { style: "form", explode: false })).toEqual(["ids=a%2Cb,c"]);
+  });
+});
+
+describe("facts the generator reads from the spec", () => {
+  const doc = {
+    openapi: "3.1.0",
+    paths: {
+      "/a": {
+        get: {
+          security: [{ basic: ["Admin", "Clerk"] }, { key: ["Clerk", "Auditor"] }],
+          parameters: [
+            { name: "format", in: "query", schema: { type: "string", enum: ["json", "csv"] } },
+            { name: "as", in: "query", "x-format-parameter": true, schema: { type: "string" } },
+          ],
+          responses: { "200": { description: "ok" } },
+        },
+      },
+      "/b": { get: { security: [{ oauth: ["read:things"] }, {}], responses: { "204": { description: "none" } } } },
+    },
+  } as unknown as OpenApiDocument;
+
+  it("takes the format parameter from x-format-parameter, not from a parameter's name", () => {
+    const [a] = toOperationModels(doc);
+    expect(a!.parameters.map((p) => [p.name, p.formatParameter])).toEqual([
+      ["format", false],
+      ["as", true],
+    ]);
+  });
+
+  it("rejects x-format-parameter on anything but one scalar query parameter", () => {
+    const twice = structuredClone(doc) as unknown as { paths: { "/a": { get: { parameters: Record<string, unknown>[] } } } };
+    twice.paths["/a"].get.parameters[0]!["x-format-parameter"] = true;
+    expect(() => toOperationModels(twice as unknown as OpenApiDocument)).toThrow(/x-format-parameter/);
+  });
+
+  it("collects the role names of every security requirement, under any scheme, once each", () => {
+    expect(roleNames(toOperationModels(doc))).toEqual(["Admin", "Clerk", "Auditor", "read:things"]);
   });
 });

@@ -141,7 +141,7 @@ function emitOperationSpec(op: OperationModel): string {
         .join(", ")} }`,
   );
   const responses = op.responses.map((r) => `${literal(r.status)}: [${r.contentTypes.map(literal).join(", ")}]`);
-  const format = query.find((p) => p.name === "format" && p.enumValues);
+  const format = query.find((p) => p.formatParameter);
   const lines = [
     `      name: ${literal(op.name)},`,
     `      method: ${literal(op.method)},`,
@@ -157,6 +157,11 @@ function emitOperationSpec(op: OperationModel): string {
   ];
   if (format) lines.push(`      formatParameter: ${literal(format.name)},`);
   return `    {\n${lines.join("\n")}\n    },`;
+}
+
+/** Every role name the operations' security requirements list, under any scheme, in spec order. */
+export function roleNames(ops: readonly OperationModel[]): string[] {
+  return [...new Set(ops.flatMap((op) => op.security.flatMap((requirement) => Object.values(requirement).flat())))];
 }
 
 export function emitServer(doc: OpenApiDocument, ops: OperationModel[], names: SchemaNames, header: string): string {
@@ -194,6 +199,9 @@ export function emitServer(doc: OpenApiDocument, ops: OperationModel[], names: S
     `export interface Handlers${anySecurity ? "<TCaller extends Caller = Caller>" : ""} {`,
     ops.map(handlerMethod).join("\n"),
     "}",
+    "",
+    "/** The role names the spec's security requirements list: the router admits a caller holding any one an operation lists. */",
+    `export type Role = ${union(roleNames(ops).map(literal))};`,
     "",
     "/** The error bodies the spec declares: what `RouterOptions.errorBody` must return. */",
     `export type ErrorBody = ${errorType(ops, names)};`,

@@ -31,6 +31,8 @@ export interface ParameterModel {
   enumValues?: string[];
   /** The schema's default, applied by the router when the parameter is absent. */
   defaultValue?: unknown;
+  /** `x-format-parameter: true`: its value (`csv`) picks a response content type by subtype. */
+  formatParameter: boolean;
 }
 
 /** A media type, and the component schema it names directly (for readable type names). */
@@ -105,8 +107,12 @@ export function toParameterModel(doc: OpenApiDocument, node: ParameterObject): P
         : "unknown",
     ...(values ? { enumValues: values } : {}),
     ...(valueDefault !== undefined ? { defaultValue: valueDefault } : {}),
+    formatParameter: parameter[formatExtension] === true,
   };
 }
+
+/** The spec extension that marks the query parameter choosing the response format. */
+export const formatExtension = "x-format-parameter";
 
 /** The component schema a `$ref` names directly, if it names one. */
 function componentSchemaName(ref: string | undefined): string | undefined {
@@ -172,6 +178,11 @@ export function toOperationModel(
   pathParameters: ParameterObject[],
 ): OperationModel {
   const name = operation.operationId ? camelCase(operation.operationId) : operationNameFromRoute(method, path);
+  const parameters = mergedParameters(doc, pathParameters, operation.parameters ?? []);
+  const formats = parameters.filter((p) => p.formatParameter);
+  if (formats.some((p) => p.in !== "query" || p.kind !== "scalar") || formats.length > 1) {
+    throw new Error(`${method.toUpperCase()} ${path}: ${formatExtension} marks one scalar query parameter at most`);
+  }
   return {
     name,
     typeName: pascalCase(name),
@@ -183,7 +194,7 @@ export function toOperationModel(
     expressPath: expressPath(path),
     ...(operation.summary ? { summary: operation.summary } : {}),
     deprecated: operation.deprecated === true,
-    parameters: mergedParameters(doc, pathParameters, operation.parameters ?? []),
+    parameters,
     ...(operation.requestBody ? { requestBody: toRequestBodyModel(doc, operation.requestBody) } : {}),
     responses: Object.entries(operation.responses ?? {})
       .map(([status, response]) => toResponseModel(doc, status, response))

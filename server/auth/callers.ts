@@ -2,7 +2,8 @@
 // spec's roles; this file verifies credentials and turns a caller into a Scope.
 import type { Credentials } from "../../generated/server.js";
 import type { CredentialVerifier } from "./credentials.js";
-import type { Role, Scope, StoredUser } from "../store/contract.js";
+import type { Role } from "../../generated/server.js";
+import type { Scope, StoredUser } from "../store/contract.js";
 
 export interface Caller {
   username: string;
