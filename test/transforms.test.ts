@@ -6,6 +6,7 @@ import { serializeParameter } from "../scripts/generator/runtime/client-serializ
 import type { QueryParameterSpec } from "../scripts/generator/runtime/spec.js";
 import { camelCase, expressPath, operationNameFromRoute, pascalCase } from "../scripts/generator/names.js";
 import { roleNames } from "../scripts/generator/emit-server.js";
+import { normalize } from "../scripts/generator/normalize.js";
 import { toOperationModels, toParameterModel } from "../scripts/generator/operations.js";
 import type { OpenApiDocument } from "../scripts/generator/document.js";
 
@@ -71,13 +72,13 @@ describe("toParameterModel", () => {
 
 describe("bindQuery", () => {
   const params: QueryParameterSpec[] = [
-    { name: "tagIds", array: true, commaSeparated: true },
-    { name: "tags", array: true, commaSeparated: false },
-    { name: "sortOrder", array: false, commaSeparated: false, enum: ["Ascend", "Descend"] },
-    { name: "all", array: false, commaSeparated: false, type: "boolean" },
-    { name: "page", array: false, commaSeparated: false, type: "integer", default: 0 },
-    { name: "ratios", array: true, commaSeparated: true, type: "number" },
-    { name: "nameFilter", array: false, commaSeparated: false },
+    { name: "tagIds", array: true, delimiter: "," },
+    { name: "tags", array: true },
+    { name: "sortOrder", array: false, enum: ["Ascend", "Descend"] },
+    { name: "all", array: false, type: "boolean" },
+    { name: "page", array: false, type: "integer", default: 0 },
+    { name: "ratios", array: true, delimiter: ",", type: "number" },
+    { name: "nameFilter", array: false },
   ];
   const bind = (raw: string) => bindQuery(raw, params);
 
@@ -193,5 +194,30 @@ describe("facts the generator reads from the spec", () => {
 
   it("collects the role names of every security requirement, under any scheme, once each", () => {
     expect(roleNames(toOperationModels(doc))).toEqual(["Admin", "Clerk", "Auditor", "read:things"]);
+  });
+});
+
+describe("normalize", () => {
+  const withMapping = (mapping: Record<string, string>) =>
+    ({
+      openapi: "3.1.0",
+      components: {
+        schemas: {
+          Pet: { oneOf: [], discriminator: { propertyName: "kind", mapping }, example: { discriminator: { mapping: { a: "Cat" } } } },
+          Cat: { type: "object" },
+          "a/b": { type: "object" },
+        },
+      },
+    }) as unknown as OpenApiDocument;
+
+  it("turns discriminator mapping values that are schema names into refs, and leaves refs and examples alone", () => {
+    const doc = normalize(withMapping({ cat: "Cat", other: "#/components/schemas/a~1b" }));
+    const pet = doc.components!.schemas!.Pet as { discriminator: { mapping: object }; example: object };
+    expect(pet.discriminator.mapping).toEqual({ cat: "#/components/schemas/Cat", other: "#/components/schemas/a~1b" });
+    expect(pet.example).toEqual({ discriminator: { mapping: { a: "Cat" } } });
+  });
+
+  it("names a mapping value that is neither a ref nor a schema", () => {
+    expect(() => normalize(withMapping({ dog: "Dog" }))).toThrow(/'dog': 'Dog' is neither a reference nor a component schema name/);
   });
 });

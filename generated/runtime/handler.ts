@@ -59,12 +59,24 @@ export interface HandlerResult {
   readonly headers?: Readonly<Record<string, unknown>>;
 }
 
+/** One file of a multipart request body, held in memory. */
+export interface UploadedFile {
+  /** The form field it was sent as. */
+  readonly field: string;
+  readonly fileName: string;
+  readonly contentType: string;
+  readonly data: Uint8Array;
+}
+
 /** The input the router hands to each handler; generated input types narrow its fields. */
 export interface HandlerInput {
   query: Record<string, unknown>;
   path: Record<string, unknown>;
   headers: Record<string, unknown>;
+  cookies: Record<string, unknown>;
   body: unknown;
+  /** The files of a multipart body; its other fields are in `body`. */
+  files: readonly UploadedFile[];
   caller: unknown;
   accept: string;
   request: Request;

@@ -1,8 +1,9 @@
 // client.ts: one method per operation on top of openapi-fetch, each with its parameters'
 // own serialization styles, overloads per response content type, and typed error bodies.
+import { type OpenApiDocument, resolve } from "./document.js";
 import { literal, propertyKey } from "./names.js";
 import { isSuccess, offeredContentTypes, type OperationModel, type ParameterModel } from "./operations.js";
-import { isJson } from "./runtime/media-types.js";
+import { essence, isJson } from "./runtime/media-types.js";
 import {
   docComment,
   errorType,
@@ -39,7 +40,8 @@ function paramsShape(op: OperationModel, names: SchemaNames): ParamsShape | unde
   const path = parameterTypeName(op, "path");
   const query = parameterTypeName(op, "query");
   const headers = parameterTypeName(op, "header");
-  if (!path && !headers && !op.requestBody) {
+  const cookies = parameterTypeName(op, "cookie");
+  if (!path && !headers && !cookies && !op.requestBody) {
     if (!query) return undefined;
     return {
       declaration: `query${requiredIn("query") ? "" : "?"}: ${query}`,
@@ -52,16 +54,19 @@ function paramsShape(op: OperationModel, names: SchemaNames): ParamsShape | unde
   if (path) fields.push(`path: ${path}`);
   if (query) fields.push(`query${requiredIn("query") ? "" : "?"}: ${query}`);
   if (headers) fields.push(`headers${requiredIn("header") ? "" : "?"}: ${headers}`);
+  if (cookies) fields.push(`cookies${requiredIn("cookie") ? "" : "?"}: ${cookies}`);
   if (op.requestBody) {
     const bodies = op.requestBody.content.map((content) => requestBodyType(op, content, names));
+    // A ready FormData is sent as it is: the way to attach files with their names and types.
+    if (op.requestBody.contentTypes.some((type) => essence(type) === "multipart/form-data")) bodies.push("FormData");
     fields.push(`body${op.requestBody.required ? "" : "?"}: ${union(bodies)}`);
   }
-  const optional = !path && !requiredIn("query") && !requiredIn("header") && !op.requestBody?.required;
+  const optional = !path && !requiredIn("query") && !requiredIn("header") && !requiredIn("cookie") && !op.requestBody?.required;
   return {
     declaration: `input${optional ? "?" : ""}: { ${fields.join("; ")} }`,
     optional,
     loose: "input?: Input",
-    build: "params: { path: input?.path, query: input?.query, header: input?.headers }, body: input?.body",
+    build: "params: { path: input?.path, query: input?.query, header: input?.headers, cookie: input?.cookies }, body: input?.body",
   };
 }
 
@@ -114,6 +119,16 @@ function stylesConst(op: OperationModel): string {
   return `const ${op.name}Styles: Record<string, QueryStyle> = {\n${entries.join("\n")}\n};`;
 }
 
+/** The path template as openapi-fetch reads styles from it: `{.id}` label, `{;id}` matrix, `*` explode. */
+export function clientPath(op: OperationModel): string {
+  return op.path.replace(/\{([^}]+)\}/g, (whole, name: string) => {
+    const parameter = op.parameters.find((p) => p.in === "path" && p.name === name);
+    if (!parameter) return whole;
+    const prefix = parameter.style === "label" ? "." : parameter.style === "matrix" ? ";" : "";
+    return `{${prefix}${name}${parameter.explode ? "*" : ""}}`;
+  });
+}
+
 function implementation(op: OperationModel): string {
   const params = paramsShape(op, new Map());
   const types = offeredContentTypes(op);
@@ -121,7 +136,7 @@ function implementation(op: OperationModel): string {
   const args = params ? params.loose : "";
   const fields = [
     `method: ${literal(op.method.toUpperCase())}`,
-    `path: ${literal(op.path)}`,
+    `path: ${literal(clientPath(op))}`,
     params ? params.build : "params: {}",
     ...(op.requestBody?.contentTypes[0] ? [`contentType: options.contentType ?? ${literal(op.requestBody.contentTypes[0])}`] : []),
     ...(hasQuery(op) ? [`styles: ${op.name}Styles`] : []),
@@ -132,7 +147,16 @@ function implementation(op: OperationModel): string {
   return `    ${op.name}: (${args ? `${args}, ` : ""}options: Options = {}) =>\n      send({ ${fields.join(", ")} }),`;
 }
 
-export function emitClient(ops: OperationModel[], names: SchemaNames, header: string): string {
+/** The spec's apiKey schemes, by name: where `auth: { apiKey }` puts the key. */
+function apiKeySchemes(doc: OpenApiDocument): string {
+  const entries = Object.entries(doc.components?.securitySchemes ?? {})
+    .map(([name, node]) => [name, resolve(doc, node)] as const)
+    .filter(([, scheme]) => scheme.type === "apiKey")
+    .map(([name, scheme]) => `  ${propertyKey(name)}: { in: ${literal(scheme.in ?? "header")}, name: ${literal(scheme.name ?? "")} },`);
+  return entries.length > 0 ? `{\n${entries.join("\n")}\n}` : "{}";
+}
+
+export function emitClient(doc: OpenApiDocument, ops: OperationModel[], names: SchemaNames, header: string): string {
   const methods = ops
     .map(
       (op) =>
@@ -146,6 +170,7 @@ export function emitClient(ops: OperationModel[], names: SchemaNames, header: st
     header,
     ...(schemaTypes.length > 0 ? [`import type { ${schemaTypes.join(", ")} } from "./schema.js";`] : []),
     ...(ops.some(hasQuery) ? [`import type { QueryStyle } from "./runtime/client-serialize.js";`] : []),
+    `import type { ApiKeyScheme } from "./runtime/client-auth.js";`,
     `import { type ApiResult, type CallOptions, type ClientOptions, createTransport } from "./runtime/client-transport.js";`,
     "",
     `export type { ApiResult, CallOptions, ClientAuth, ClientOptions } from "./runtime/client-transport.js";`,
@@ -160,11 +185,14 @@ export function emitClient(ops: OperationModel[], names: SchemaNames, header: st
     "",
     'type Options = CallOptions & { accept?: string; as?: "text" | "stream"; contentType?: string };',
     ...(ops.some((op) => paramsShape(op, names)?.loose.startsWith("input"))
-      ? ["type Input = { path?: object; query?: object; headers?: object; body?: unknown };"]
+      ? ["type Input = { path?: object; query?: object; headers?: object; cookies?: object; body?: unknown };"]
       : []),
     "",
+    "/** The spec's apiKey schemes: where `auth: { apiKey, scheme }` puts the key. */",
+    `const apiKeySchemes: Record<string, ApiKeyScheme> = ${apiKeySchemes(doc)};`,
+    "",
     "export function createApiClient(options: ClientOptions): ApiClient {",
-    "  const send = createTransport(options);",
+    "  const send = createTransport(options, apiKeySchemes);",
     "  // The overloads above carry the types; the implementations share one loose signature.",
     "  const client = {",
     ops.map(implementation).join("\n"),

@@ -1,16 +1,12 @@
 // server.ts: the strict-server surface. Per operation an Input type, a Result union typed
 // per status and content type, one method in `Handlers`; then the operation table the
 // runtime router reads, and `createRouter`.
-import { resolve, type OpenApiDocument, type SecuritySchemeObject } from "./document.js";
-import { literal, propertyKey } from "./names.js";
-import {
-  defaultedQueryParameters,
-  offeredContentTypes,
-  type OperationModel,
-  type ParameterModel,
-  type ResponseModel,
-} from "./operations.js";
-import { isJson } from "./runtime/media-types.js";
+import type { OpenApiDocument } from "./document.js";
+import { emitOperationSpec, emitSecuritySchemes } from "./emit-operation-table.js";
+import { literal } from "./names.js";
+import { defaultedQueryParameters, offeredContentTypes, type OperationModel, type ResponseModel } from "./operations.js";
+import { essence, isJson } from "./runtime/media-types.js";
+import { basePaths } from "./support.js";
 import {
   docComment,
   errorType,
@@ -49,9 +45,15 @@ export function inputFields(op: OperationModel, names: SchemaNames): string[] {
   if (path) fields.push(`  path: ${path};`);
   if (query) fields.push(`  query: ${queryType(op, query)};`);
   if (headers) fields.push(`  headers: ${headers};`);
+  const cookies = parameterTypeName(op, "cookie");
+  if (cookies) fields.push(`  cookies: ${cookies};`);
   if (op.requestBody) {
     const bodies = op.requestBody.content.map((content) => requestBodyType(op, content, names));
     fields.push(`  body: ${union(bodies)}${op.requestBody.required ? "" : " | undefined"};`);
+    if (op.requestBody.contentTypes.some((type) => essence(type) === "multipart/form-data"))
+      fields.push(
+        "  /** The files of a multipart body, in the order sent; `body` holds its other fields. */\n  files: readonly UploadedFile[];",
+      );
   }
   if (hasSecurity(op)) fields.push(`  caller: TCaller${authOptional(op) ? " | undefined" : ""};`);
   const types = offeredContentTypes(op);
@@ -103,62 +105,6 @@ function handlerMethod(op: OperationModel): string {
   return `  ${docComment(op).replace(/\n/g, "\n  ")}\n  ${op.name}(input: ${input}): Promise<${result}> | ${result};`;
 }
 
-function emitSecuritySchemes(doc: OpenApiDocument, ops: OperationModel[]): string {
-  const used = [...new Set(ops.flatMap((op) => op.security.flatMap((r) => Object.keys(r))))].sort();
-  const entries = used.map((name) => {
-    const node = doc.components?.securitySchemes?.[name];
-    if (!node) throw new Error(`Security requirement names an undeclared scheme '${name}'`);
-    const scheme = resolve<SecuritySchemeObject>(doc, node);
-    if (scheme.type === "apiKey") {
-      return `    ${propertyKey(name)}: { type: "apiKey", in: ${literal(scheme.in ?? "header")}, name: ${literal(scheme.name ?? "")} },`;
-    }
-    // oauth2 and openIdConnect present bearer tokens; the app verifies them.
-    const kind = scheme.type === "http" && scheme.scheme?.toLowerCase() === "basic" ? "basic" : "bearer";
-    return `    ${propertyKey(name)}: { type: "http", scheme: ${literal(kind)} },`;
-  });
-  return entries.length > 0 ? `{\n${entries.join("\n")}\n  }` : "{}";
-}
-
-function emitQuerySpec(parameter: ParameterModel): string {
-  const fields = [
-    `name: ${literal(parameter.name)}`,
-    `array: ${parameter.kind === "array"}`,
-    `commaSeparated: ${parameter.kind === "array" && !parameter.explode}`,
-  ];
-  if (parameter.enumValues) fields.push(`enum: [${parameter.enumValues.map(literal).join(", ")}]`);
-  if (parameter.valueType === "integer" || parameter.valueType === "number" || parameter.valueType === "boolean")
-    fields.push(`type: ${literal(parameter.valueType)}`);
-  if (parameter.defaultValue !== undefined) fields.push(`default: ${JSON.stringify(parameter.defaultValue)}`);
-  return `{ ${fields.join(", ")} }`;
-}
-
-function emitOperationSpec(op: OperationModel): string {
-  const query = op.parameters.filter((p) => p.in === "query");
-  const security = op.security.map(
-    (requirement) =>
-      `{ ${Object.entries(requirement)
-        .map(([name, roles]) => `${propertyKey(name)}: [${roles.map(literal).join(", ")}]`)
-        .join(", ")} }`,
-  );
-  const responses = op.responses.map((r) => `${literal(r.status)}: [${r.contentTypes.map(literal).join(", ")}]`);
-  const format = query.find((p) => p.formatParameter);
-  const lines = [
-    `      name: ${literal(op.name)},`,
-    `      method: ${literal(op.method)},`,
-    `      path: ${literal(op.path)},`,
-    `      expressPath: ${literal(op.expressPath)},`,
-    `      query: [${query.length > 0 ? `\n${query.map((p) => `        ${emitQuerySpec(p)},`).join("\n")}\n      ` : ""}],`,
-    `      headers: [${op.parameters
-      .filter((p) => p.in === "header")
-      .map((p) => literal(p.name))
-      .join(", ")}],`,
-    `      security: [${security.join(", ")}],`,
-    `      responses: { ${responses.join(", ")} },`,
-  ];
-  if (format) lines.push(`      formatParameter: ${literal(format.name)},`);
-  return `    {\n${lines.join("\n")}\n    },`;
-}
-
 /** Every role name the operations' security requirements list, under any scheme, in spec order. */
 export function roleNames(ops: readonly OperationModel[]): string[] {
   return [...new Set(ops.flatMap((op) => op.security.flatMap((requirement) => Object.values(requirement).flat())))];
@@ -169,7 +115,7 @@ export function emitServer(doc: OpenApiDocument, ops: OperationModel[], names: S
   const usesDefaults = ops.some((op) => defaultedQueryParameters(op).length > 0);
   const operationTypes = ops.map((op) => emitOperationTypes(op, names)).join("\n\n");
   const mentioned = new Set(operationTypes.match(/\w+/g));
-  const handlerTypes = ["Caller", "RouterOptions", ...["TextBody"].filter((name) => mentioned.has(name))];
+  const handlerTypes = ["Caller", "RouterOptions", ...["TextBody", "UploadedFile"].filter((name) => mentioned.has(name))];
   const schemaTypes = schemaImports(operationTypes, ops, names);
   return [
     header,
@@ -183,7 +129,7 @@ export function emitServer(doc: OpenApiDocument, ops: OperationModel[], names: S
     "",
     `export { clientUrl } from "./runtime/binding.js";`,
     `export { errorHandler, notFoundHandler } from "./runtime/errors.js";`,
-    `export type { Caller, Credentials, FieldFailure, RouterFailure, RouterOptions, TextBody } from "./runtime/handler.js";`,
+    `export type { Caller, Credentials, FieldFailure, RouterFailure, RouterOptions, TextBody, UploadedFile } from "./runtime/handler.js";`,
     `export { type JsonStream, streamJsonArray } from "./runtime/json-stream.js";`,
     ...(usesDefaults
       ? [
@@ -208,7 +154,8 @@ export function emitServer(doc: OpenApiDocument, ops: OperationModel[], names: S
     "",
     "export const apiSpec: ApiSpec = {",
     `  document: JSON.parse(readFileSync(new URL("./openapi.json", import.meta.url), "utf8")) as object,`,
-    `  securitySchemes: ${emitSecuritySchemes(doc, ops)},`,
+    `  basePaths: [${basePaths(doc).map(literal).join(", ")}],
+  securitySchemes: ${emitSecuritySchemes(doc, ops)},`,
     "  operations: [",
     ops.map(emitOperationSpec).join("\n"),
     "  ],",

@@ -16,7 +16,7 @@ import {
   type SecurityRequirement,
 } from "./document.js";
 import { camelCase, expressPath, operationNameFromRoute, pascalCase } from "./names.js";
-import { successContentTypes } from "./runtime/media-types.js";
+import { essence, successContentTypes } from "./runtime/media-types.js";
 
 export interface ParameterModel {
   name: string;
@@ -53,6 +53,8 @@ export interface RequestBodyModel {
   required: boolean;
   contentTypes: string[];
   content: ContentModel[];
+  /** Non-string top-level fields of a form-urlencoded body: their text is typed before validation. */
+  formFields: Record<string, "integer" | "number" | "boolean">;
 }
 
 export interface OperationModel {
@@ -128,9 +130,26 @@ export function toContentModels(content: Record<string, MediaTypeObject> | undef
   });
 }
 
+function formFields(doc: OpenApiDocument, content: Record<string, MediaTypeObject> | undefined): RequestBodyModel["formFields"] {
+  const fields: RequestBodyModel["formFields"] = {};
+  const form = Object.entries(content ?? {}).find(([type]) => essence(type) === "application/x-www-form-urlencoded")?.[1];
+  const schema = form?.schema ? resolve(doc, form.schema) : undefined;
+  const properties = (schema?.properties ?? {}) as Record<string, SchemaObject>;
+  for (const [name, property] of Object.entries(properties).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const type = primaryType(resolve(doc, property));
+    if (type === "integer" || type === "number" || type === "boolean") fields[name] = type;
+  }
+  return fields;
+}
+
 export function toRequestBodyModel(doc: OpenApiDocument, node: RequestBodyObject): RequestBodyModel {
   const body = resolve(doc, node);
-  return { required: body.required === true, contentTypes: Object.keys(body.content ?? {}), content: toContentModels(body.content) };
+  return {
+    required: body.required === true,
+    contentTypes: Object.keys(body.content ?? {}),
+    content: toContentModels(body.content),
+    formFields: formFields(doc, body.content),
+  };
 }
 
 export function toResponseModel(doc: OpenApiDocument, status: string, node: ResponseObject): ResponseModel {
@@ -170,6 +189,16 @@ function statusOrder(a: ResponseModel, b: ResponseModel): number {
   return rank(a.status) - rank(b.status);
 }
 
+/**
+ * No `responses` (legal in 3.1) or an empty one promises nothing: read as a `default`
+ * response without content, so a handler can answer with any status and no body.
+ */
+function responseModels(doc: OpenApiDocument, responses: OperationObject["responses"]): ResponseModel[] {
+  const entries = Object.entries(responses ?? {});
+  if (entries.length === 0) return [{ status: "default", contentTypes: [], content: [], headers: [] }];
+  return entries.map(([status, response]) => toResponseModel(doc, status, response)).sort(statusOrder);
+}
+
 export function toOperationModel(
   doc: OpenApiDocument,
   path: string,
@@ -196,9 +225,7 @@ export function toOperationModel(
     deprecated: operation.deprecated === true,
     parameters,
     ...(operation.requestBody ? { requestBody: toRequestBodyModel(doc, operation.requestBody) } : {}),
-    responses: Object.entries(operation.responses ?? {})
-      .map(([status, response]) => toResponseModel(doc, status, response))
-      .sort(statusOrder),
+    responses: responseModels(doc, operation.responses),
     security: operation.security ?? doc.security ?? [],
   };
 }

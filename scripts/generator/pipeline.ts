@@ -7,6 +7,8 @@ import type { OpenApiDocument } from "./document.js";
 import { emitClient } from "./emit-client.js";
 import { emitServer } from "./emit-server.js";
 import { emitTypes, schemaTypeNames } from "./emit-types.js";
+import { normalize } from "./normalize.js";
+import { checkSupported, UnsupportedError } from "./support.js";
 import { toOperationModels } from "./operations.js";
 import { bundle, formatProblem, lint, SpecError } from "./redocly.js";
 import { GENERATOR_NAME, GENERATOR_VERSION } from "./version.js";
@@ -80,7 +82,7 @@ export async function generate(options: GenerateOptions): Promise<Outputs> {
   for (const problem of problems) options.onProblem?.(formatProblem(problem));
   const errors = problems.filter((p) => p.severity === "error");
   if (errors.length > 0) throw new SpecError(`${errors.length} lint error${errors.length === 1 ? "" : "s"} in ${specPath}`);
-  const doc = bundled as OpenApiDocument;
+  const doc = normalize(bundled as OpenApiDocument);
   if (!/^3\.[01]\./.test(String(doc.openapi)))
     throw new SpecError(`${specPath}: only OpenAPI 3.0 and 3.1 are supported (found ${String(doc.openapi)})`);
   const banner = header(specFromOut, doc);
@@ -88,9 +90,15 @@ export async function generate(options: GenerateOptions): Promise<Outputs> {
   const outputs: Outputs = new Map();
   outputs.set(BUNDLE_FILE, emitBundle(doc, specFromOut));
   const operations = toOperationModels(doc);
+  try {
+    checkSupported(doc, operations);
+  } catch (error) {
+    if (error instanceof UnsupportedError) throw new SpecError(`${specPath}: not supported by the generated server: ${error.message}`);
+    throw error;
+  }
   const names = schemaTypeNames(doc);
   outputs.set("schema.d.ts", await timed("types", () => emitTypes(doc, operations, banner), onStep));
-  outputs.set("client.ts", await timed("client", () => emitClient(operations, names, banner), onStep));
+  outputs.set("client.ts", await timed("client", () => emitClient(doc, operations, names, banner), onStep));
   outputs.set("server.ts", await timed("server", () => emitServer(doc, operations, names, banner), onStep));
   for (const [name, content] of await runtimeFiles(banner)) outputs.set(name, content);
   return outputs;

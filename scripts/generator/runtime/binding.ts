@@ -6,55 +6,12 @@ import { badRequest } from "./errors.js";
 import type { FieldFailure } from "./handler.js";
 import { stateOf } from "./request-state.js";
 import type { OperationSpec, QueryParameterSpec } from "./spec.js";
+import { canonicalValue, encodeStrict, typed, typeError } from "./values.js";
 
-function splitList(raw: string, commaSeparated: boolean): string[] {
+function splitList(raw: string, delimiter: string | undefined): string[] {
   const trimmed = raw.trim();
   const inner = trimmed.startsWith("[") && trimmed.endsWith("]") ? trimmed.slice(1, -1) : raw;
-  return (commaSeparated ? inner.split(",") : [inner]).filter((item) => item !== "");
-}
-
-function canonicalEnum(value: string, values: readonly string[] | undefined): string {
-  if (!values) return value;
-  const lower = value.toLowerCase();
-  return values.find((candidate) => candidate.toLowerCase() === lower) ?? value;
-}
-
-// encodeURIComponent leaves !'()* alone; express-openapi-validator rejects them unencoded.
-function encodeStrict(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-const integerText = /^[+-]?\d+$/;
-const numberText = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
-/**
- * The canonical text of one value, or undefined when its text cannot be its type. The
- * validator's coercion takes anything `Number()` takes (`0x10`, `1e309` as Infinity), so
- * numbers are checked here first; surrounding spaces are forgiven, as .NET's parsers do.
- */
-function canonicalValue(raw: string, parameter: QueryParameterSpec): string | undefined {
-  if (parameter.type === "boolean") {
-    const lower = raw.trim().toLowerCase();
-    return lower === "true" || lower === "false" ? lower : undefined;
-  }
-  if (parameter.type === "integer") {
-    const text = raw.trim();
-    return integerText.test(text) && Number.isSafeInteger(Number(text)) ? String(Number(text)) : undefined;
-  }
-  if (parameter.type === "number") {
-    const text = raw.trim();
-    return numberText.test(text) && Number.isFinite(Number(text)) ? text : undefined;
-  }
-  return canonicalEnum(raw, parameter.enum);
-}
-
-function typeError(parameter: QueryParameterSpec): FieldFailure {
-  const article = parameter.type === "integer" ? "an" : "a";
-  return {
-    field: parameter.name,
-    code: "Type",
-    message: `${parameter.name} must be ${article} ${parameter.type}${parameter.array ? " list" : ""}`,
-  };
+  return (delimiter ? inner.split(delimiter) : [inner]).filter((item) => item !== "");
 }
 
 export interface BoundQuery {
@@ -65,14 +22,14 @@ export interface BoundQuery {
   readonly errors: FieldFailure[];
 }
 
-function typed(text: string, parameter: QueryParameterSpec): unknown {
-  if (parameter.type === "boolean") return text === "true";
-  if (parameter.type === "integer" || parameter.type === "number") return Number(text);
-  return text;
-}
-
 /** Binds a raw query string leniently; pure, so it is tested on its own. */
-export function bindQuery(rawQuery: string, parameters: readonly QueryParameterSpec[], maxPairs = 256): BoundQuery {
+export function bindQuery(
+  rawQuery: string,
+  parameters: readonly QueryParameterSpec[],
+  maxPairs = 256,
+  /** Names that are not parameters but are expected (an API key in the query), lowercased. */
+  passThrough: ReadonlySet<string> = new Set(),
+): BoundQuery {
   const byLowerName = new Map(parameters.map((p) => [p.name.toLowerCase(), p]));
   const values = new Map<QueryParameterSpec, string[]>();
   const errors: FieldFailure[] = [];
@@ -88,6 +45,7 @@ export function bindQuery(rawQuery: string, parameters: readonly QueryParameterS
     if (value === "" || name === "") continue;
     const parameter = byLowerName.get(name.toLowerCase());
     if (!parameter) {
+      if (passThrough.has(name.toLowerCase())) continue;
       if (!errors.some((e) => e.field === name)) {
         errors.push({ field: name, code: "UnknownParameter", message: `Unknown query parameter '${name}'` });
       }
@@ -98,7 +56,7 @@ export function bindQuery(rawQuery: string, parameters: readonly QueryParameterS
       errors.push({ field: parameter.name, code: "Repeated", message: `Query parameter '${parameter.name}' is given more than once` });
       continue;
     }
-    const raw = parameter.array ? splitList(value, parameter.commaSeparated) : [value];
+    const raw = parameter.array ? splitList(value, parameter.delimiter) : [value];
     const canonical = raw.map((item) => canonicalValue(item, parameter));
     if (canonical.some((item) => item === undefined)) {
       if (!errors.some((e) => e.field === parameter.name)) errors.push(typeError(parameter));
@@ -116,17 +74,18 @@ export function bindQuery(rawQuery: string, parameters: readonly QueryParameterS
       continue;
     }
     const name = encodeStrict(parameter.name);
-    if (parameter.array && parameter.commaSeparated) parts.push(`${name}=${list.map(encodeStrict).join(",")}`);
+    // The validator is handed form style for every list (see router.ts): commas, whatever the spec's delimiter.
+    if (parameter.array && parameter.delimiter) parts.push(`${name}=${list.map(encodeStrict).join(",")}`);
     else for (const value of list) parts.push(`${name}=${encodeStrict(value)}`);
     result[parameter.name] = parameter.array ? list.map((v) => typed(v, parameter)) : typed(list[0]!, parameter);
   }
   return { query: parts.join("&"), values: result, errors };
 }
 
-export function queryBinder(operation: OperationSpec, maxPairs: number): RequestHandler {
+export function queryBinder(operation: OperationSpec, maxPairs: number, passThrough: ReadonlySet<string>): RequestHandler {
   return (req, _res, next) => {
     const at = req.url.indexOf("?");
-    const { query, values, errors } = bindQuery(at === -1 ? "" : req.url.slice(at + 1), operation.query, maxPairs);
+    const { query, values, errors } = bindQuery(at === -1 ? "" : req.url.slice(at + 1), operation.query, maxPairs, passThrough);
     const tooMany = errors.find((e) => e.code === "TooManyParameters");
     if (tooMany) return next(badRequest([tooMany]));
     const path = at === -1 ? req.url : req.url.slice(0, at);

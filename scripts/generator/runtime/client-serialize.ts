@@ -50,5 +50,27 @@ export function bodySerializer(contentType: string | undefined): (body: unknown)
           .map(([k, v]) => [k, String(v)]),
       );
   }
+  if (essence(contentType) === "multipart/form-data") return (body) => (body instanceof FormData ? body : formData(body));
   return (body) => body;
+}
+
+/** An object as multipart fields: Blobs (files) as they are, lists as repeated fields, the rest as text. */
+function formData(body: unknown): FormData {
+  const form = new FormData();
+  for (const [name, value] of Object.entries((body ?? {}) as Record<string, unknown>)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (item === undefined || item === null) continue;
+      if (item instanceof Blob) form.append(name, item);
+      else form.append(name, typeof item === "object" ? JSON.stringify(item) : String(item));
+    }
+  }
+  return form;
+}
+
+/** Cookie parameters as one `Cookie` header value (form style, the only one cookies have). */
+export function cookieHeader(cookies: object | undefined): string | undefined {
+  const pairs = Object.entries(cookies ?? {})
+    .filter(([, value]) => value !== undefined && value !== null)
+    .map(([name, value]) => `${name}=${encodeURIComponent(Array.isArray(value) ? value.join(",") : String(value))}`);
+  return pairs.length > 0 ? pairs.join("; ") : undefined;
 }

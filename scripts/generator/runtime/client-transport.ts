@@ -1,33 +1,18 @@
 // The spec-independent half of every generated client: a transport on top of
 // openapi-fetch that the generated methods give their types to, and authentication.
-import createClient, { type Client, type Middleware } from "openapi-fetch";
-import { bodySerializer, type QueryStyle, querySerializer } from "./client-serialize.js";
-import { isJson } from "./media-types.js";
+import createClient, { type Client } from "openapi-fetch";
+import { type ApiKeyScheme, authMiddleware, type ClientAuth } from "./client-auth.js";
+import { bodySerializer, cookieHeader, type QueryStyle, querySerializer } from "./client-serialize.js";
+import { essence, isJson } from "./media-types.js";
 
-export type ClientAuth =
-  | { readonly username: string; readonly password: string }
-  | { readonly bearer: string }
-  | (() => string | undefined | Promise<string | undefined>);
+export type { ClientAuth };
 
 export interface ClientOptions {
   readonly baseUrl: string;
-  /** HTTP Basic, a Bearer token (API key), or a function returning an Authorization value. */
+  /** HTTP Basic, a Bearer token, an API key, or a function returning an Authorization value. */
   readonly auth?: ClientAuth;
   readonly headers?: Readonly<Record<string, string>>;
   readonly fetch?: (input: Request) => Promise<Response>;
-}
-
-function basic(username: string, password: string): string {
-  const bytes = new TextEncoder().encode(`${username}:${password}`);
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return `Basic ${btoa(binary)}`;
-}
-
-async function authorization(auth: ClientAuth): Promise<string | undefined> {
-  if (typeof auth === "function") return auth();
-  if ("bearer" in auth) return `Bearer ${auth.bearer}`;
-  return basic(auth.username, auth.password);
 }
 
 /** The outcome of one call: `data` on a declared success, `error` (the spec's error body) otherwise. */
@@ -45,7 +30,7 @@ type ParseAs = "json" | "text" | "stream";
 export interface Call {
   readonly method: "GET" | "PUT" | "POST" | "DELETE" | "OPTIONS" | "HEAD" | "PATCH" | "TRACE";
   readonly path: string;
-  readonly params: { query?: object; path?: object; header?: object };
+  readonly params: { query?: object; path?: object; header?: object; cookie?: object };
   readonly body?: unknown;
   readonly contentType?: string;
   readonly styles?: Readonly<Record<string, QueryStyle>>;
@@ -71,28 +56,21 @@ function parseAs(accept: string | undefined, as: "text" | "stream" | undefined):
   return isJson(accept) ? "json" : (as ?? "text");
 }
 
-export function createTransport(options: ClientOptions): Transport {
+export function createTransport(options: ClientOptions, apiKeySchemes: Readonly<Record<string, ApiKeyScheme>> = {}): Transport {
   const client = createClient({
     baseUrl: options.baseUrl,
     headers: options.headers,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   }) as UntypedClient;
-  const auth = options.auth;
-  if (auth) {
-    const middleware: Middleware = {
-      async onRequest({ request }) {
-        const value = await authorization(auth);
-        if (value) request.headers.set("Authorization", value);
-        return request;
-      },
-    };
-    client.use(middleware);
-  }
+  if (options.auth) client.use(authMiddleware(options.auth, apiKeySchemes));
   const request = (client as unknown as { request: UntypedRequest }).request;
   return async <TData, TError>(call: Call) => {
     const headers: Record<string, string> = { ...call.options?.headers };
     if (call.accept) headers.Accept = call.accept;
-    if (call.contentType) headers["Content-Type"] = call.contentType;
+    // A multipart body's Content-Type carries the boundary, which only fetch knows.
+    if (call.contentType && essence(call.contentType) !== "multipart/form-data") headers["Content-Type"] = call.contentType;
+    const cookie = cookieHeader(call.params.cookie);
+    if (cookie) headers.Cookie = [headers.Cookie, cookie].filter(Boolean).join("; ");
     const result = await request(call.method, call.path, {
       params: call.params,
       body: call.body,

@@ -10,6 +10,10 @@ export interface RequestState {
   bindingErrors?: FieldFailure[];
   /** The binder's typed query values, defaults applied. */
   query?: Record<string, unknown>;
+  /** Typed path parameters, whatever their style. */
+  path?: Record<string, unknown>;
+  /** Typed cookie parameters the operation declares. */
+  cookies?: Record<string, unknown>;
   /** The authenticated caller, once security has run. */
   caller?: unknown;
 }

@@ -4,15 +4,43 @@ import express, { type Request, type RequestHandler, type Router } from "express
 import * as OpenApiValidator from "express-openapi-validator";
 import { queryBinder } from "./binding.js";
 import { badRequest, errorHandler, RouterError } from "./errors.js";
-import type { AnyHandler, Caller, RouterOptions } from "./handler.js";
+import type { AnyHandler, Caller, RouterOptions, UploadedFile } from "./handler.js";
 import { successContentTypes } from "./media-types.js";
 import { negotiate, sendBody } from "./negotiation.js";
+import { formBodyTyper, requestBinder } from "./request-binding.js";
 import { stateOf } from "./request-state.js";
 import { authorizer } from "./security.js";
 import type { ApiSpec, HttpMethod, OperationSpec } from "./spec.js";
+import { validatorDocument } from "./validator-document.js";
 
 function declaredHeaders(req: Request, names: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(names.flatMap((name) => (req.get(name) === undefined ? [] : [[name, req.get(name)]])));
+}
+
+interface MulterFile {
+  fieldname: string;
+  originalname: string;
+  mimetype: string;
+  buffer: Buffer;
+}
+
+/** The files multer (inside express-openapi-validator) read from a multipart body. */
+function uploadedFiles(req: Request): UploadedFile[] {
+  const files = (req as Request & { files?: MulterFile[] }).files;
+  if (!Array.isArray(files)) return [];
+  return files.map((f) => ({ field: f.fieldname, fileName: f.originalname, contentType: f.mimetype, data: f.buffer }));
+}
+
+/** Query names an operation's apiKey schemes read: credentials, not parameters. */
+function apiKeyQueryNames(operation: OperationSpec, spec: ApiSpec): Set<string> {
+  const names = new Set<string>();
+  for (const requirement of operation.security) {
+    for (const schemeName of Object.keys(requirement)) {
+      const scheme = spec.securitySchemes[schemeName];
+      if (scheme?.type === "apiKey" && scheme.in === "query") names.add(scheme.name.toLowerCase());
+    }
+  }
+  return names;
 }
 
 function invoke(operation: OperationSpec, handler: AnyHandler): RequestHandler {
@@ -27,9 +55,11 @@ function invoke(operation: OperationSpec, handler: AnyHandler): RequestHandler {
         // The binder's typed values, not the validator's coercion: handlers get the same
         // input whether request validation is on or off.
         query: state.query ?? {},
-        path: req.params as Record<string, unknown>,
+        path: state.path ?? {},
         headers: declaredHeaders(req, operation.headers),
+        cookies: state.cookies ?? {},
         body: req.body,
+        files: uploadedFiles(req),
         caller: state.caller,
         accept,
         request: req,
@@ -54,6 +84,11 @@ function invoke(operation: OperationSpec, handler: AnyHandler): RequestHandler {
       next(error);
     }
   };
+}
+
+/** The operation's route under each server's base path (already in Express syntax). */
+function routePaths(spec: ApiSpec, operation: OperationSpec): string[] {
+  return spec.basePaths.map((base) => `${base}${operation.expressPath}`);
 }
 
 function methodNotAllowed(allowed: readonly HttpMethod[]): RequestHandler {
@@ -85,7 +120,7 @@ export function createOperationRouter<TCaller extends Caller, TErrorBody>(
   const opts = options as RouterOptions<Caller, unknown>;
   const router = express.Router();
   const validators = OpenApiValidator.middleware({
-    apiSpec: spec.document as never,
+    apiSpec: validatorDocument(spec.document) as never,
     validateRequests: options.validateRequests === false ? false : { allErrors: true, allowUnknownQueryParameters: false },
     validateResponses: options.validateResponses === false ? false : { allErrors: true },
     validateSecurity: false,
@@ -102,17 +137,19 @@ export function createOperationRouter<TCaller extends Caller, TErrorBody>(
     const handler = table[operation.name];
     if (!handler) throw new Error(`No handler for operation ${operation.name}`);
     router[operation.method](
-      operation.expressPath,
+      routePaths(spec, operation),
       authorizer(operation, spec, opts),
-      queryBinder(operation, maxPairs),
+      queryBinder(operation, maxPairs, apiKeyQueryNames(operation, spec)),
+      requestBinder(operation),
       bodyParsers,
+      formBodyTyper(operation),
       validators,
       invoke(operation, handler),
     );
   }
   const methodsByPath = new Map<string, HttpMethod[]>();
   for (const operation of spec.operations) {
-    methodsByPath.set(operation.expressPath, [...(methodsByPath.get(operation.expressPath) ?? []), operation.method]);
+    for (const path of routePaths(spec, operation)) methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), operation.method]);
   }
   for (const [path, methods] of methodsByPath) router.all(path, methodNotAllowed(methods));
   router.use(errorHandler(opts));

@@ -3,6 +3,7 @@
 import type { Request, RequestHandler } from "express";
 import { RouterError } from "./errors.js";
 import type { Caller, Credentials, RouterOptions } from "./handler.js";
+import { parseCookies } from "./request-binding.js";
 import { stateOf } from "./request-state.js";
 import type { ApiSpec, OperationSpec, SecuritySchemeSpec } from "./spec.js";
 
@@ -13,7 +14,7 @@ function parseCredentials(req: Request, name: string, scheme: SecuritySchemeSpec
         ? req.get(scheme.name)
         : scheme.in === "query"
           ? (new URLSearchParams(req.url.split("?")[1] ?? "").get(scheme.name) ?? undefined)
-          : cookieValue(req.get("cookie"), scheme.name);
+          : parseCookies(req.get("cookie"))[scheme.name];
     return raw ? { scheme: name, type: "apiKey", key: raw } : undefined;
   }
   const header = req.get("authorization");
@@ -29,14 +30,6 @@ function parseCredentials(req: Request, name: string, scheme: SecuritySchemeSpec
   const colon = decoded.indexOf(":");
   if (colon === -1) return "malformed";
   return { scheme: name, type: "basic", username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-}
-
-export function cookieValue(header: string | undefined, name: string): string | undefined {
-  for (const part of header?.split(";") ?? []) {
-    const eq = part.indexOf("=");
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
-  }
-  return undefined;
 }
 
 function challenges(operation: OperationSpec, schemes: ApiSpec["securitySchemes"], realm: string): string[] {

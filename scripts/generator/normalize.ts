@@ -1,0 +1,42 @@
+// Legal spec forms that tools downstream reject, rewritten to their equivalent before any
+// of them sees the document. The bundled openapi.json carries the rewritten form, so the
+// validator, the types and the docs all read the same thing.
+import type { JsonObject, OpenApiDocument } from "./document.js";
+
+const schemasPrefix = "#/components/schemas/";
+
+/**
+ * A discriminator `mapping` value may be a schema name or a reference (OpenAPI 3.0 and 3.1,
+ * Discriminator Object). openapi-typescript resolves every value as a reference and fails
+ * on a name, so a value naming a component schema becomes `#/components/schemas/<name>`.
+ */
+function normalizeMapping(doc: OpenApiDocument, mapping: Record<string, unknown>): void {
+  const schemas = doc.components?.schemas ?? {};
+  for (const [key, value] of Object.entries(mapping)) {
+    if (typeof value !== "string" || value.includes("/") || value.includes("#")) continue;
+    if (!Object.hasOwn(schemas, value)) {
+      throw new Error(`discriminator mapping '${key}': '${value}' is neither a reference nor a component schema name`);
+    }
+    mapping[key] = `${schemasPrefix}${value.replace(/~/g, "~0")}`;
+  }
+}
+
+// Values, not schemas: an example may well contain a key named `discriminator`.
+const dataKeys = new Set(["example", "examples", "default", "enum", "const"]);
+
+function walk(node: unknown, visit: (object: JsonObject) => void): void {
+  if (node === null || typeof node !== "object") return;
+  if (!Array.isArray(node)) visit(node as JsonObject);
+  for (const [key, child] of Object.entries(node)) if (!dataKeys.has(key)) walk(child, visit);
+}
+
+/** Rewrites `doc` in place (it is the generator's own copy of the bundle) and returns it. */
+export function normalize(doc: OpenApiDocument): OpenApiDocument {
+  walk(doc, (object) => {
+    const discriminator = object.discriminator as { mapping?: Record<string, unknown> } | undefined;
+    if (discriminator && typeof discriminator === "object" && discriminator.mapping && typeof discriminator.mapping === "object") {
+      normalizeMapping(doc, discriminator.mapping);
+    }
+  });
+  return doc;
+}
