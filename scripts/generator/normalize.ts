@@ -24,19 +24,23 @@ function normalizeMapping(doc: OpenApiDocument, mapping: Record<string, unknown>
 // Values, not schemas: an example may well contain a key named `discriminator`.
 const dataKeys = new Set(["example", "examples", "default", "enum", "const"]);
 
-function walk(node: unknown, visit: (object: JsonObject) => void): void {
-  if (node === null || typeof node !== "object") return;
-  if (!Array.isArray(node)) visit(node as JsonObject);
-  for (const [key, child] of Object.entries(node)) if (!dataKeys.has(key)) walk(child, visit);
+// for...in and no intermediate arrays: this walks every node of a 10 MB spec.
+function walk(doc: OpenApiDocument, node: object): void {
+  if (Array.isArray(node)) {
+    for (const child of node) if (child !== null && typeof child === "object") walk(doc, child);
+    return;
+  }
+  for (const key in node) {
+    const child = (node as JsonObject)[key];
+    if (child === null || typeof child !== "object" || dataKeys.has(key)) continue;
+    const mapping = key === "discriminator" ? (child as { mapping?: unknown }).mapping : undefined;
+    if (mapping && typeof mapping === "object") normalizeMapping(doc, mapping as Record<string, unknown>);
+    walk(doc, child);
+  }
 }
 
 /** Rewrites `doc` in place (it is the generator's own copy of the bundle) and returns it. */
 export function normalize(doc: OpenApiDocument): OpenApiDocument {
-  walk(doc, (object) => {
-    const discriminator = object.discriminator as { mapping?: Record<string, unknown> } | undefined;
-    if (discriminator && typeof discriminator === "object" && discriminator.mapping && typeof discriminator.mapping === "object") {
-      normalizeMapping(doc, discriminator.mapping);
-    }
-  });
+  walk(doc, doc);
   return doc;
 }
