@@ -173,9 +173,21 @@ describe("400 in the spec's error shape", () => {
     const fields = json.responseStatus.errors.map((e: { fieldName: string }) => e.fieldName).sort();
     expect(fields).toEqual(["bogus", "countPerPage", "page", "sortField", "tagIds"]);
     for (const error of json.responseStatus.errors) {
-      expect(error.message).toContain(error.fieldName);
+      expect(error.message).toContain(`'${error.fieldName}'`);
       expect(error.errorCode).toMatch(/^[A-Z][A-Za-z]+$/);
     }
+    // ServiceStack's shape: the top-level code and message are those of the first entry.
+    const [first] = json.responseStatus.errors;
+    expect(json.responseStatus).toMatchObject({ errorCode: first.errorCode, message: first.message });
+    const codes = Object.fromEntries(
+      json.responseStatus.errors.map((e: { fieldName: string; errorCode: string }) => [e.fieldName, e.errorCode]),
+    );
+    expect(codes).toMatchObject({
+      bogus: "NotAllowed",
+      countPerPage: "LessThanOrEqual",
+      page: "GreaterThanOrEqual",
+      sortField: "InvalidEnumValue",
+    });
   });
 
   it("rejects a wrong type and a repeated scalar", async () => {

@@ -2,6 +2,7 @@
 // and client-side serialization.
 import { describe, expect, it } from "vitest";
 import { bindQuery } from "../scripts/generator/runtime/binding.js";
+import { validatorFieldFailure } from "../scripts/generator/runtime/field-failures.js";
 import { serializeParameter } from "../scripts/generator/runtime/client-serialize.js";
 import type { QueryParameterSpec } from "../scripts/generator/runtime/spec.js";
 import { camelCase, expressPath, operationNameFromRoute, pascalCase } from "../scripts/generator/names.js";
@@ -104,9 +105,9 @@ describe("bindQuery", () => {
       query: "sortOrder=Ascend",
       values: { sortOrder: "Ascend", page: 0 },
       errors: [
-        { field: "x", code: "UnknownParameter", message: "Unknown query parameter 'x'" },
-        { field: "X", code: "UnknownParameter", message: "Unknown query parameter 'X'" },
-        { field: "sortOrder", code: "Repeated", message: "Query parameter 'sortOrder' is given more than once" },
+        { field: "x", code: "NotAllowed", message: "'x' is not a parameter of this operation." },
+        { field: "X", code: "NotAllowed", message: "'X' is not a parameter of this operation." },
+        { field: "sortOrder", code: "Repeated", message: "'sortOrder' is given more than once." },
       ],
     });
   });
@@ -131,7 +132,7 @@ describe("bindQuery", () => {
       expect(errors, bad).toHaveLength(1);
       expect(errors[0]!.code, bad).toBe("Type");
     }
-    expect(bind("page=abc").errors[0]!.message).toBe("page must be an integer");
+    expect(bind("page=abc").errors[0]!.message).toBe("'page' must be an integer.");
   });
 
   it("refuses a flood of pairs before doing any work on them", () => {
@@ -219,5 +220,37 @@ describe("normalize", () => {
 
   it("names a mapping value that is neither a ref nor a schema", () => {
     expect(() => normalize(withMapping({ dog: "Dog" }))).toThrow(/'dog': 'Dog' is neither a reference nor a component schema name/);
+  });
+});
+
+describe("validatorFieldFailure", () => {
+  it("speaks ServiceStack's validation codes and wording", () => {
+    const failure = (errorCode: string, path: string, message: string) => validatorFieldFailure({ errorCode, path, message });
+    expect(failure("maximum.openapi.validation", "/query/countPerPage", "must be <= 1000")).toEqual({
+      field: "countPerPage",
+      code: "LessThanOrEqual",
+      message: "'countPerPage' must be less than or equal to 1000.",
+    });
+    expect(failure("minimum.openapi.validation", "/query/page", "must be >= 0")).toMatchObject({
+      code: "GreaterThanOrEqual",
+      message: "'page' must be greater than or equal to 0.",
+    });
+    expect(failure("enum.openapi.validation", "/query/sortField", "must be equal to one of the allowed values: id, name")).toEqual({
+      field: "sortField",
+      code: "InvalidEnumValue",
+      message: "'sortField' must be one of: id, name.",
+    });
+    expect(failure("required.openapi.validation", "/body", "must have required property 'name'")).toMatchObject({
+      code: "NotEmpty",
+      message: "'name' must not be empty.",
+    });
+    expect(failure("additionalProperties.openapi.validation", "/query/bogus", "Unknown query parameter 'bogus'")).toMatchObject({
+      code: "NotAllowed",
+      message: "'bogus' is not a parameter of this operation.",
+    });
+    expect(failure("maxLength.openapi.validation", "/query/nameFilter", "must NOT have more than 64 characters")).toMatchObject({
+      code: "MaximumLength",
+      message: "'nameFilter' must NOT have more than 64 characters.",
+    });
   });
 });

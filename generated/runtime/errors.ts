@@ -2,6 +2,7 @@
 // Errors: every failure leaves in the app's error shape, one entry per invalid field.
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { Caller, FieldFailure, RouterFailure, RouterOptions } from "./handler.js";
+import { pascal, validatorFieldFailure } from "./field-failures.js";
 import { stateOf } from "./request-state.js";
 
 export class RouterError extends Error {
@@ -13,14 +14,10 @@ export class RouterError extends Error {
   }
 }
 
+/** A 400 whose top-level code and message are those of the first failure, as ServiceStack's are. */
 export function badRequest(errors: FieldFailure[]): RouterError {
   const first = errors[0];
-  return new RouterError({
-    status: 400,
-    code: first?.code ?? "BadRequest",
-    message: errors.length === 1 && first ? first.message : `${errors.length} query parameters are invalid`,
-    errors,
-  });
+  return new RouterError({ status: 400, code: first?.code ?? "BadRequest", message: first?.message ?? "Bad Request", errors });
 }
 
 interface ValidatorError {
@@ -28,20 +25,6 @@ interface ValidatorError {
   message?: string;
   errors?: { path?: string; message?: string; errorCode?: string }[];
   headers?: Record<string, string>;
-}
-
-function fieldName(path: string | undefined): string {
-  const parts = (path ?? "").split("/").filter(Boolean);
-  const [location, ...rest] = parts;
-  if (location === "query" || location === "headers" || location === "params" || location === "cookies") {
-    return rest[0] ?? location;
-  }
-  if (location === "body") return ["body", ...rest].join(".");
-  return parts.join(".") || "request";
-}
-
-function pascal(keyword: string): string {
-  return keyword.replace(/(^|[^A-Za-z0-9])([a-z])/g, (_m, _sep, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, "");
 }
 
 function toFailure(
@@ -70,14 +53,7 @@ function toFailure(
       failure: { status, code: "MethodNotAllowed", message: `${req.method} is not allowed on ${req.path}`, errors: [] },
       headers: { ...(err.headers ?? {}) },
     };
-  const fields: FieldFailure[] = (err.errors ?? []).map((e) => {
-    const keyword = e.errorCode?.split(".")[0];
-    return {
-      field: fieldName(e.path),
-      code: keyword ? pascal(keyword) : "Invalid",
-      message: `${fieldName(e.path)} ${e.message ?? "is invalid"}`.replace(/^(\S+) Unknown/, "Unknown"),
-    };
-  });
+  const fields = (err.errors ?? []).map(validatorFieldFailure);
   const bindingErrors = stateOf(req).bindingErrors ?? [];
   const merged = [...bindingErrors, ...fields.filter((f) => !bindingErrors.some((u) => u.field === f.field))];
   if (merged.length > 0 && status === 400) return { failure: badRequest(merged).failure, headers: {} };

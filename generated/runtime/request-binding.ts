@@ -28,7 +28,11 @@ function pathItems(raw: string, parameter: PathParameterSpec): string[] | undefi
 
 function styleError(parameter: PathParameterSpec): FieldFailure {
   const example = parameter.style === "label" ? ".value" : `;${parameter.name}=value`;
-  return { field: parameter.name, code: "Format", message: `${parameter.name} must be written in ${parameter.style} style (${example})` };
+  return {
+    field: parameter.name,
+    code: "Format",
+    message: `'${parameter.name}' must be written in ${parameter.style} style (${example}).`,
+  };
 }
 
 export interface BoundValues {

@@ -43,7 +43,7 @@ export function typeError(parameter: ValueSpec): FieldFailure {
   return {
     field: parameter.name,
     code: "Type",
-    message: `${parameter.name} must be ${article} ${parameter.type}${parameter.array ? " list" : ""}`,
+    message: `'${parameter.name}' must be ${article} ${parameter.type}${parameter.array ? " list" : ""}.`,
   };
 }
 

@@ -38,7 +38,7 @@ export function bindQuery(
     return {
       query: "",
       values: {},
-      errors: [{ field: "query", code: "TooManyParameters", message: `At most ${maxPairs} query parameters are allowed` }],
+      errors: [{ field: "query", code: "TooManyParameters", message: `At most ${maxPairs} query parameters are allowed.` }],
     };
   }
   for (const [name, value] of pairs) {
@@ -47,13 +47,13 @@ export function bindQuery(
     if (!parameter) {
       if (passThrough.has(name.toLowerCase())) continue;
       if (!errors.some((e) => e.field === name)) {
-        errors.push({ field: name, code: "UnknownParameter", message: `Unknown query parameter '${name}'` });
+        errors.push({ field: name, code: "NotAllowed", message: `'${name}' is not a parameter of this operation.` });
       }
       continue;
     }
     const list = values.get(parameter) ?? [];
     if (!parameter.array && list.length > 0) {
-      errors.push({ field: parameter.name, code: "Repeated", message: `Query parameter '${parameter.name}' is given more than once` });
+      errors.push({ field: parameter.name, code: "Repeated", message: `'${parameter.name}' is given more than once.` });
       continue;
     }
     const raw = parameter.array ? splitList(value, parameter.delimiter) : [value];
