@@ -2,19 +2,19 @@
 import type { ErrorResponse, ListCustomersCsvQuery, ListCustomersQuery, ListCustomersResponse } from "./schema.js";
 import type { QueryStyle } from "./runtime/client-serialize.js";
 import type { ApiKeyScheme } from "./runtime/client-auth.js";
-import { type ApiResult, type CallOptions, type ClientOptions, createTransport } from "./runtime/client-transport.js";
+import { type ApiResult, type ByteStream, type CallOptions, type ClientOptions, createTransport } from "./runtime/client-transport.js";
 
-export type { ApiResult, CallOptions, ClientAuth, ClientOptions } from "./runtime/client-transport.js";
+export type { ApiResult, ByteStream, CallOptions, ClientAuth, ClientOptions } from "./runtime/client-transport.js";
 
 /** One method per operation, named by its operationId; the first content type is the default. */
 export interface ApiClient {
   /** GET /customers: List customers */
   listCustomers(query?: ListCustomersQuery, options?: CallOptions & { accept?: "application/json" }): Promise<ApiResult<ListCustomersResponse, ErrorResponse>>;
   listCustomers(query: ListCustomersQuery | undefined, options: CallOptions & { accept: "text/csv"; as?: "text" }): Promise<ApiResult<string, ErrorResponse>>;
-  listCustomers(query: ListCustomersQuery | undefined, options: CallOptions & { accept: "text/csv"; as: "stream" }): Promise<ApiResult<ReadableStream<Uint8Array>, ErrorResponse>>;
+  listCustomers(query: ListCustomersQuery | undefined, options: CallOptions & { accept: "text/csv"; as: "stream" }): Promise<ApiResult<ByteStream, ErrorResponse>>;
   /** GET /customers.csv: List customers as CSV */
   listCustomersCsv(query?: ListCustomersCsvQuery, options?: CallOptions & { as?: "text" }): Promise<ApiResult<string, ErrorResponse>>;
-  listCustomersCsv(query: ListCustomersCsvQuery | undefined, options: CallOptions & { as: "stream" }): Promise<ApiResult<ReadableStream<Uint8Array>, ErrorResponse>>;
+  listCustomersCsv(query: ListCustomersCsvQuery | undefined, options: CallOptions & { as: "stream" }): Promise<ApiResult<ByteStream, ErrorResponse>>;
 }
 
 // How each operation's query parameters are written, as the spec says (style, explode).

@@ -130,6 +130,13 @@ describe("a spec with every parameter location and style, three body kinds, a ba
     expect(teapot.error).toEqual({ title: "I'm a teapot", status: 418 });
   });
 
+  it("streams a non-JSON body to a for await loop", async () => {
+    const { data } = await api.getItem!({ path: { id: 9 }, headers: { "X-Trace-Id": "t" } }, { accept: "text/csv", as: "stream" });
+    let text = "";
+    for await (const chunk of data as AsyncIterable<Uint8Array>) text += Buffer.from(chunk).toString("utf8");
+    expect(text).toBe("Id\r\n9\r\n");
+  });
+
   it("sends 204 with no content", async () => {
     const { data, error, response } = await api.deleteItem!({ path: { id: 7 } });
     expect(response.status).toBe(204);

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { bindQuery } from "../scripts/generator/runtime/binding.js";
 import { validatorFieldFailure } from "../scripts/generator/runtime/field-failures.js";
 import { serializeParameter } from "../scripts/generator/runtime/client-serialize.js";
+import { byteStream } from "../scripts/generator/runtime/client-transport.js";
 import type { QueryParameterSpec } from "../scripts/generator/runtime/spec.js";
 import { camelCase, expressPath, operationNameFromRoute, pascalCase } from "../scripts/generator/names.js";
 import { roleNames } from "../scripts/generator/emit-server.js";
@@ -252,5 +253,23 @@ describe("validatorFieldFailure", () => {
       code: "MaximumLength",
       message: "'nameFilter' must NOT have more than 64 characters.",
     });
+  });
+});
+
+describe("byteStream", () => {
+  it("makes a stream without an async iterator iterable through its reader", async () => {
+    const real = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode("a,"));
+        controller.enqueue(new TextEncoder().encode("b"));
+        controller.close();
+      },
+    });
+    // What Safari hands out: a ReadableStream with getReader and no Symbol.asyncIterator.
+    const bare = { getReader: () => real.getReader() } as unknown as ReadableStream<Uint8Array>;
+    expect(Symbol.asyncIterator in bare).toBe(false);
+    let text = "";
+    for await (const chunk of byteStream(bare)) text += new TextDecoder().decode(chunk);
+    expect(text).toBe("a,b");
   });
 });

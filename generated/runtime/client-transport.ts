@@ -53,6 +53,32 @@ type UntypedRequest = (
   init: Record<string, unknown>,
 ) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
 
+/** A response body as bytes, readable with `for await` as well as with a reader. */
+export type ByteStream = ReadableStream<Uint8Array> & AsyncIterable<Uint8Array>;
+
+/**
+ * Node's and most browsers' streams are async-iterable already, but TypeScript's DOM lib
+ * does not say so and Safari's are not: give the stream a reader-based iterator if it
+ * lacks one, so that the type is true everywhere.
+ */
+export function byteStream(stream: ReadableStream<Uint8Array>): ByteStream {
+  if (Symbol.asyncIterator in stream) return stream as ByteStream;
+  return Object.assign(stream, {
+    async *[Symbol.asyncIterator]() {
+      const reader = stream.getReader();
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return;
+          yield value;
+        }
+      } finally {
+        reader.releaseLock();
+      }
+    },
+  });
+}
+
 function parseAs(accept: string | undefined, as: "text" | "stream" | undefined): ParseAs {
   return isJson(accept) ? "json" : (as ?? "text");
 }
@@ -84,7 +110,10 @@ export function createTransport(options: ClientOptions, apiKeySchemes: Readonly<
     // openapi-fetch leaves `error` undefined for an empty error body: status decides, not the field.
     return (
       result.response.ok
-        ? { data: result.data as TData, response: result.response }
+        ? {
+            data: (call.as === "stream" && result.data ? byteStream(result.data as ReadableStream<Uint8Array>) : result.data) as TData,
+            response: result.response,
+          }
         : { error: result.error as TError, response: result.response }
     ) as ApiResult<TData, TError>;
   };

@@ -90,7 +90,7 @@ export function overloads(op: OperationModel, names: SchemaNames): string[] {
       ? [{ as: undefined, data: dataType(op, type, names) }]
       : [
           { as: `as?: "text"`, data: "string" },
-          { as: `as: "stream"`, data: "ReadableStream<Uint8Array>" },
+          { as: `as: "stream"`, data: "ByteStream" },
         ];
     for (const variant of variants) {
       const extra = [accept, variant.as].filter(Boolean);
@@ -171,9 +171,9 @@ export function emitClient(doc: OpenApiDocument, ops: OperationModel[], names: S
     ...(schemaTypes.length > 0 ? [`import type { ${schemaTypes.join(", ")} } from "./schema.js";`] : []),
     ...(ops.some(hasQuery) ? [`import type { QueryStyle } from "./runtime/client-serialize.js";`] : []),
     `import type { ApiKeyScheme } from "./runtime/client-auth.js";`,
-    `import { type ApiResult, type CallOptions, type ClientOptions, createTransport } from "./runtime/client-transport.js";`,
+    `import { type ApiResult, ${methods.includes("ByteStream") ? "type ByteStream, " : ""}type CallOptions, type ClientOptions, createTransport } from "./runtime/client-transport.js";`,
     "",
-    `export type { ApiResult, CallOptions, ClientAuth, ClientOptions } from "./runtime/client-transport.js";`,
+    `export type { ApiResult, ByteStream, CallOptions, ClientAuth, ClientOptions } from "./runtime/client-transport.js";`,
     "",
     "/** One method per operation, named by its operationId; the first content type is the default. */",
     "export interface ApiClient {",
