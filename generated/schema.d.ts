@@ -112,6 +112,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/customers.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List customers as JSON
+         * @description The same operation as `GET /customers` (`ListCustomers`), always answered as
+         *     JSON: ServiceStack's `.json` suffix, next to `.csv`. It takes the same query
+         *     parameters except `format`, and has the same roles, filters, sorting, paging and
+         *     lenient query binding; see `ListCustomers` for them.
+         */
+        get: operations["ListCustomersJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1391,6 +1414,19 @@ export interface components {
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };
+        /**
+         * @description The `Accept` header names no media type this operation can send (for example
+         *     `application/xml`): JSON and CSV are all it has. A request without `Accept`, or with
+         *     `*\/*`, gets JSON.
+         */
+        NotAcceptable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
     };
     parameters: {
         /**
@@ -1655,6 +1691,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
         };
     };
     ListCustomersCsv: {
@@ -1783,6 +1820,131 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
+    ListCustomersJson: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Filter by accounts: only customers of any of these accounts (any-of).
+                 *     A `Manager` that names an account it does not manage gets 403.
+                 *     Sent comma-joined (`accountIds=a,b`); the server also accepts the list repeated
+                 *     (`accountIds=a&accountIds=b`) or bracketed (`accountIds=[a,b]`), and skips empty values. At most 100
+                 *     IDs of 1 to 64 characters each.
+                 * @example [
+                 *       "acc_3Fk9Wm2p",
+                 *       "acc_8Jr4Tn1c"
+                 *     ]
+                 */
+                accountIds?: components["parameters"]["accountIds"];
+                /**
+                 * @description Filter by name: only customers whose `name` contains this text, compared
+                 *     case-insensitively. The text is taken literally: `%`, `_`, `*` and other
+                 *     characters are not wildcards. At most 200 characters; empty is ignored.
+                 * @example acme
+                 */
+                nameFilter?: components["parameters"]["nameFilter"];
+                /**
+                 * @description The IDs of the parent customers you want to filter by: only customers that
+                 *     descend from any of them, at any depth (children, grandchildren, ...), not the
+                 *     parent customers themselves. With `shallowParent=true`, only their direct children.
+                 *     Sent comma-joined (`parentCustomerIds=a,b`); the server also accepts the list repeated
+                 *     (`parentCustomerIds=a&parentCustomerIds=b`) or bracketed (`parentCustomerIds=[a,b]`), and skips empty values. At most 100
+                 *     IDs of 1 to 64 characters each.
+                 * @example [
+                 *       "cus_2Pw8Rt5k"
+                 *     ]
+                 */
+                parentCustomerIds?: components["parameters"]["parentCustomerIds"];
+                /**
+                 * @description If you want a shall parent customer filter (e.g. no deep children): with `true`,
+                 *     `parentCustomerIds` matches only the direct children of the named customers instead
+                 *     of all their descendants. Has no effect without `parentCustomerIds`.
+                 * @example true
+                 */
+                shallowParent?: components["parameters"]["shallowParent"];
+                /**
+                 * @description The list of tag IDs to filter by (must contain all): only customers that carry
+                 *     every one of these tags.
+                 *     Sent comma-joined (`tagIds=a,b`); the server also accepts the list repeated
+                 *     (`tagIds=a&tagIds=b`) or bracketed (`tagIds=[a,b]`), and skips empty values. At most 100
+                 *     IDs of 1 to 64 characters each.
+                 * @example [
+                 *       "tag_4Lm9Vc2r",
+                 *       "tag_1Zs6Yq3d"
+                 *     ]
+                 */
+                tagIds?: components["parameters"]["tagIds"];
+                /**
+                 * @description The page of data to retrieve, 0-based (0 is the first page). A page past the end
+                 *     returns an empty `items` array. Ignored with `all=true`.
+                 * @example 2
+                 */
+                page?: components["parameters"]["page"];
+                /**
+                 * @description If you want all objects to be returned. This should be used with care: with `true`,
+                 *     paging is ignored (`page`, `countPerPage`) and every matching customer is returned in
+                 *     one response.
+                 * @example false
+                 */
+                all?: components["parameters"]["all"];
+                /**
+                 * @description The number per page to retrieve: 1 to 1000, 25 when absent. Ignored with `all=true`.
+                 * @example 50
+                 */
+                countPerPage?: components["parameters"]["countPerPage"];
+                /**
+                 * @description Specific IDs: only the customers with exactly these IDs (IDs that match no
+                 *     customer visible to the caller are ignored).
+                 *     Sent comma-joined (`specificIds=a,b`); the server also accepts the list repeated
+                 *     (`specificIds=a&specificIds=b`) or bracketed (`specificIds=[a,b]`), and skips empty values. At most 100
+                 *     IDs of 1 to 64 characters each.
+                 * @example [
+                 *       "cus_7Hq2Lx9a",
+                 *       "cus_9Nx3Bv6e"
+                 *     ]
+                 */
+                specificIds?: components["parameters"]["specificIds"];
+                /**
+                 * @description Specify a sort field: one of the sortable top-level scalar properties of
+                 *     `CustomerInfo`, by its camelCase name (matched case-insensitively). Ties are broken
+                 *     by `id`. When absent, customers are sorted by `name` ascending, case-insensitively,
+                 *     ties broken by `id`. An unknown field is 400.
+                 * @example dateCreated
+                 */
+                sortField?: components["parameters"]["sortField"];
+                /**
+                 * @description Specify a sort order: `Ascend` (the default) or `Descend` (matched
+                 *     case-insensitively). Applies to `sortField`, or to the default sort by name.
+                 * @example Descend
+                 */
+                sortOrder?: components["parameters"]["sortOrder"];
+                /**
+                 * @description Disables total / page counts - improves performance. Returns only data. If there is
+                 *     no more data, Items will be empty array. With `true`, the response leaves out
+                 *     `totalCount` and `totalPages` and sets `hasMorePages`.
+                 * @example true
+                 */
+                simplifiedPaging?: components["parameters"]["simplifiedPaging"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page of customers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListCustomersResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
 }
 
 // Every component schema, by name.
@@ -1814,3 +1976,4 @@ export type ResponseError = components["schemas"]["ResponseError"];
 // Every operation's parameters, by location.
 export type ListCustomersQuery = NonNullable<operations["ListCustomers"]["parameters"]["query"]>;
 export type ListCustomersCsvQuery = NonNullable<operations["ListCustomersCsv"]["parameters"]["query"]>;
+export type ListCustomersJsonQuery = NonNullable<operations["ListCustomersJson"]["parameters"]["query"]>;

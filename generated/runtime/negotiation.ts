@@ -4,11 +4,16 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Request, Response } from "express";
+import { RouterError } from "./errors.js";
 import { isJsonStream } from "./json-stream.js";
 import { isJson } from "./media-types.js";
 import type { OperationSpec } from "./spec.js";
 
-/** Chooses the response content type: the format parameter first, then Accept, then the first declared. */
+/**
+ * Chooses the response content type: the format parameter first, then Accept, then the
+ * first declared. When Accept matches nothing offered, RFC 9110 lets a server send its
+ * default anyway; an operation that declares a 406 response gets a 406 instead.
+ */
 export function negotiate(req: Request, operation: OperationSpec, offered: readonly string[]): string {
   const fallback = offered[0] ?? "application/json";
   if (operation.formatParameter) {
@@ -22,10 +27,14 @@ export function negotiate(req: Request, operation: OperationSpec, offered: reado
       if (match) return match;
     }
   }
-  if (offered.length <= 1 || !req.get("accept")) return fallback;
-  // RFC 9110 lets a server disregard an Accept it cannot satisfy: send the default instead of 406.
+  if (!req.get("accept") || (offered.length <= 1 && !operation.responses["406"])) return fallback;
   const accepted = req.accepts([...offered]);
-  return typeof accepted === "string" ? accepted : fallback;
+  if (typeof accepted === "string") return accepted;
+  if (operation.responses["406"]) {
+    const message = `None of the media types in Accept is offered: ${offered.join(", ")}.`;
+    throw new RouterError({ status: 406, code: "NotAcceptable", message, errors: [] });
+  }
+  return fallback;
 }
 
 function hasUndefined(value: unknown): boolean {

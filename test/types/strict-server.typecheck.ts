@@ -43,6 +43,7 @@ export const missingHandler: Handlers<Caller> = { listCustomers: declared };
 
 export const misnamedHandler: Handlers<Caller> = {
   listCustomers: declared,
+  listCustomersJson: async () => ({ status: 200, body: { items: [] } }),
   listCustomersCsv: async () => ({ status: 200, body: "Id\r\n" }),
   // @ts-expect-error no operation is called listCustomerz.
   listCustomerz: declared,
