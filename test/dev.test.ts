@@ -133,7 +133,12 @@ async function servedProperties(): Promise<string[]> {
 }
 
 async function generatedFiles(): Promise<Map<string, string>> {
-  const names = (await readdir(path.join(dir, "generated"))).sort();
+  // Recursive: the runtime sits in generated/runtime/.
+  const entries = await readdir(path.join(dir, "generated"), { recursive: true, withFileTypes: true });
+  const names = entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(path.join(dir, "generated"), path.join(e.parentPath, e.name)))
+    .sort();
   return new Map(await Promise.all(names.map(async (name) => [name, await readFile(path.join(dir, "generated", name), "utf8")] as const)));
 }
 

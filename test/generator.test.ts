@@ -7,6 +7,8 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generate, staleOutputs, writeOutputs, type Outputs } from "../scripts/generator/pipeline.js";
+import { SpecError } from "../scripts/generator/redocly.js";
+import { GENERATOR_NAME, GENERATOR_VERSION } from "../scripts/generator/version.js";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "..");
@@ -19,6 +21,10 @@ const outputs = new Map<string, Outputs>();
 const fixtures = {
   petstore: "test/fixtures/petstore/openapi.yaml",
   notes: "test/fixtures/notes-3.1.json",
+  noResponses: "test/fixtures/edge-cases/no-responses.yaml",
+  discriminator: "test/fixtures/edge-cases/discriminator-names.yaml",
+  shop: "test/fixtures/runtime/shop.yaml",
+  secured: "test/fixtures/runtime/secured.yaml",
 };
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -29,6 +35,13 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
     const e = error as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
+}
+
+/** Every file below dir, by relative path, with its content. */
+async function snapshot(dir: string): Promise<[string, string][]> {
+  const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+  const paths = files.map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
+  return Promise.all(paths.map(async (f): Promise<[string, string]> => [f, await readFile(path.join(dir, f), "utf8")]));
 }
 
 beforeAll(async () => {
@@ -53,20 +66,28 @@ describe("generated files", () => {
     }
   });
 
-  it("each carry a do-not-edit header naming the spec", () => {
+  it("each carry a do-not-edit header naming the generator, its version, the spec and the API version", async () => {
+    const runtime = (await readdir(path.join(root, "scripts/generator/runtime"))).filter((f) => f.endsWith(".ts"));
+    expect(runtime.length).toBeGreaterThan(8);
     for (const [name, files] of outputs) {
-      expect([...files.keys()].sort()).toEqual([
-        "client-runtime.ts",
-        "client.ts",
-        "openapi.json",
-        "schema.d.ts",
-        "server-runtime.ts",
-        "server.ts",
-      ]);
+      expect([...files.keys()].sort()).toEqual(
+        ["client.ts", "openapi.json", "schema.d.ts", "server.ts", ...runtime.map((f) => `runtime/${f}`)].sort(),
+      );
+      const apiVersion = JSON.parse(files.get("openapi.json")!).info.version as string;
       for (const [file, content] of files) {
         const firstLine = file.endsWith(".json") ? JSON.parse(content)["x-generated"] : content.split("\n")[0];
         expect(firstLine, `${name}/${file}`).toMatch(/DO NOT EDIT/);
         expect(firstLine).toContain(fixtures[name as keyof typeof fixtures]);
+        expect(firstLine).toContain(`${GENERATOR_NAME} ${GENERATOR_VERSION}`);
+        expect(firstLine).toContain(`API version ${apiVersion}`);
+      }
+    }
+  });
+
+  it("keep every file, runtime included, under 400 lines", () => {
+    for (const [name, files] of outputs) {
+      for (const [file, content] of files) {
+        if (file.endsWith(".ts") && file.startsWith("runtime/")) expect(content.split("\n").length, `${name}/${file}`).toBeLessThan(400);
       }
     }
   });
@@ -140,6 +161,47 @@ export const unhealthy: GetHealthResult = { status: 500 };
 `,
     );
     await writeFile(
+      path.join(work, "edge-usage.ts"),
+      `import type { PingResult, StartJobResult } from "./noResponses/server.js";
+import { createApiClient } from "./noResponses/client.js";
+import type { Option } from "./discriminator/schema.js";
+export const pong: PingResult = { status: 200 };
+export const accepted: StartJobResult = { status: 202 };
+// @ts-expect-error no response declares content, so no result has a body.
+export const withBody: StartJobResult = { status: 202, body: "x" };
+export const one: Option = { kind: "Option One", size: 1 };
+// @ts-expect-error the mapping by name ties "Option One" to OptionOneNoDisc, which has no label.
+export const mixed: Option = { kind: "Option One", label: "x" };
+export async function ping(): Promise<number> {
+  const { response } = await createApiClient({ baseUrl: "http://127.0.0.1:1" }).ping();
+  return response.status;
+}
+`,
+    );
+    await writeFile(
+      path.join(work, "runtime-usage.ts"),
+      `import type { GetItemInput, UploadInput, Role } from "./shop/server.js";
+import type { Role as SecuredRole } from "./secured/server.js";
+import { createApiClient } from "./shop/client.js";
+export const id = (input: GetItemInput): number => input.path.id;
+export const trace = (input: GetItemInput): string => input.headers["X-Trace-Id"];
+export const session = (input: GetItemInput): string | undefined => input.cookies.session;
+export const fileNames = (input: UploadInput): string[] => input.files.map((f) => f.fileName);
+export const noRoles: Role[] = [];
+export const scope: SecuredRole = "things:read";
+// @ts-expect-error a role the spec does not list.
+export const unknownScope: SecuredRole = "things:delete";
+export async function calls(): Promise<void> {
+  const api = createApiClient({ baseUrl: "http://127.0.0.1:1/api/v1" });
+  await api.getItem({ path: { id: 1 }, headers: { "X-Trace-Id": "t" }, cookies: { session: "s" } });
+  // @ts-expect-error the X-Trace-Id header is required.
+  await api.getItem({ path: { id: 1 } });
+  await api.upload({ body: new FormData() });
+  await api.upload({ body: { title: "t" } });
+}
+`,
+    );
+    await writeFile(
       path.join(work, "tsconfig.json"),
       JSON.stringify({
         compilerOptions: {
@@ -157,6 +219,50 @@ export const unhealthy: GetHealthResult = { status: 500 };
     );
     const result = await run(process.execPath, [tsc, "-p", work]).catch((e: { stdout: string }) => ({ stdout: e.stdout, failed: true }));
     expect(result.stdout).toBe("");
+  });
+});
+
+describe("what the generated server cannot serve", () => {
+  const spec = (paths: object, extra: object = {}) => ({
+    openapi: "3.1.0",
+    info: { title: "unsupported", version: "1.0.0" },
+    paths,
+    ...extra,
+  });
+  const ok = { "200": { description: "ok" } };
+  const cases: [string, object, RegExp][] = [
+    [
+      "an XML request body",
+      spec({ "/x": { post: { requestBody: { content: { "application/xml": { schema: { type: "string" } } } }, responses: ok } } }),
+      /POST \/x: no body parser for 'application\/xml'/,
+    ],
+    [
+      "an object path parameter",
+      spec({ "/x/{p}": { get: { parameters: [{ name: "p", in: "path", required: true, schema: { type: "object" } }], responses: ok } } }),
+      /GET \/x\/\{p\}: path parameter 'p' is an object/,
+    ],
+    [
+      "a mutualTLS scheme",
+      spec({ "/x": { get: { responses: ok } } }, { components: { securitySchemes: { tls: { type: "mutualTLS" } } } }),
+      /securitySchemes\.tls: mutualTLS/,
+    ],
+    [
+      "a variable in a server URL's path",
+      spec(
+        { "/x": { get: { responses: ok } } },
+        { servers: [{ url: "https://api.example.com/{version}", variables: { version: { default: "v1" } } }] },
+      ),
+      /servers: 'https:\/\/api\.example\.com\/\{version\}' has a variable in its path/,
+    ],
+  ];
+
+  it.each(cases)("refuses %s at generation time, saying what and where", async (_name, document, message) => {
+    const file = path.join(work, `unsupported-${_name.replace(/\W+/g, "-")}.json`);
+    await writeFile(file, JSON.stringify(document));
+    const failure = await generate({ specPath: file, lint: false }).catch((error: Error) => error);
+    expect(failure).toBeInstanceOf(SpecError);
+    expect((failure as Error).message).toMatch(/not supported by the generated server/);
+    expect((failure as Error).message).toMatch(message);
   });
 });
 
@@ -186,13 +292,13 @@ describe("npm run generate (the CLI)", () => {
 
     const out = path.join(work, "untouched");
     await cp(path.join(root, "generated"), out, { recursive: true });
-    const before = await Promise.all((await readdir(out)).sort().map((f) => readFile(path.join(out, f), "utf8")));
+    const before = await snapshot(out);
 
     const result = await cli(["--spec", path.join(spec, "openapi.yaml"), "--out", out]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(new RegExp(`schemas/TagColors\\.yaml:${enumLine + 2}:\\d+: error no-enum-type-mismatch`));
     expect(result.stderr).toContain("was left as it was");
-    const after = await Promise.all((await readdir(out)).sort().map((f) => readFile(path.join(out, f), "utf8")));
+    const after = await snapshot(out);
     expect(after).toEqual(before);
   });
 

@@ -58,6 +58,10 @@ const handlers: Handlers<TestCaller> = {
     }
     return { status: 200, body: { items: [customer("cus_0001")], totalCount: 1, totalPages: 1, hasMorePages: false } };
   },
+  async listCustomersJson(input) {
+    lastInput = { ...input, accept: "application/json" };
+    return { status: 200, body: { items: [customer("c1")], totalCount: 1, totalPages: 1, hasMorePages: false } };
+  },
   async listCustomersCsv() {
     return { status: 200, body: "Id\r\nc1\r\n" };
   },
@@ -190,9 +194,21 @@ describe("400 in the spec's error shape", () => {
     expect(fields).toEqual(["bogus", "countPerPage", "page", "sortField", "tagIds"]);
     expect(lastInput).toBeUndefined();
     for (const error of json.responseStatus.errors) {
-      expect(error.message).toContain(error.fieldName);
+      expect(error.message).toContain(`'${error.fieldName}'`);
       expect(error.errorCode).toMatch(/^[A-Z][A-Za-z]+$/);
     }
+    // ServiceStack's shape: the top-level code and message are those of the first entry.
+    const [first] = json.responseStatus.errors;
+    expect(json.responseStatus).toMatchObject({ errorCode: first.errorCode, message: first.message });
+    const codes = Object.fromEntries(
+      json.responseStatus.errors.map((e: { fieldName: string; errorCode: string }) => [e.fieldName, e.errorCode]),
+    );
+    expect(codes).toMatchObject({
+      bogus: "NotAllowed",
+      countPerPage: "LessThanOrEqual",
+      page: "GreaterThanOrEqual",
+      sortField: "InvalidEnumValue",
+    });
   });
 
   it("rejects a wrong type and a repeated scalar", async () => {
@@ -235,10 +251,27 @@ describe("responses", () => {
     expect(byAccept.response.headers.get("content-disposition")).toBe("attachment;filename=ListCustomers.csv");
   });
 
-  it("sends JSON when Accept names nothing the operation offers", async () => {
-    const { status, json } = await get("/customers", { ...admin, accept: "text/html" });
+  it("answers 406 in the error shape when Accept names nothing offered and the spec declares 406", async () => {
+    for (const accept of ["application/xml", "text/html"]) {
+      const { status, json } = await get("/customers", { ...admin, accept });
+      expect(status).toBe(406);
+      expect(json.responseStatus).toEqual({
+        errorCode: "NotAcceptable",
+        message: "None of the media types in Accept is offered: application/json, text/csv.",
+        errors: [],
+      });
+    }
+    // The format parameter wins over Accept; an operation without a 406 sends its default.
+    expect((await get("/customers?format=json", { ...admin, accept: "application/xml" })).status).toBe(200);
+    expect((await get("/customers.csv", { ...admin, accept: "application/xml" })).status).toBe(200);
+  });
+
+  it("serves ServiceStack's .json path next to .csv", async () => {
+    const { status, json, response } = await get("/customers.json?countPerPage=1");
     expect(status).toBe(200);
-    expect(json.items).toHaveLength(1);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(json).toEqual({ items: [customer("c1")], totalCount: 1, totalPages: 1, hasMorePages: false });
+    expect(lastInput?.query.countPerPage).toBe(1);
   });
 
   it("streams a JSON body that parses to the declared shape", async () => {

@@ -1,10 +1,15 @@
 // The generator's pure pieces, each on its own: names, parameter models, lenient binding
 // and client-side serialization.
 import { describe, expect, it } from "vitest";
-import { bindQuery, type QueryParameterSpec } from "../scripts/generator/runtime/server-runtime.js";
-import { serializeParameter } from "../scripts/generator/runtime/client-runtime.js";
+import { bindQuery } from "../scripts/generator/runtime/binding.js";
+import { validatorFieldFailure } from "../scripts/generator/runtime/field-failures.js";
+import { serializeParameter } from "../scripts/generator/runtime/client-serialize.js";
+import { byteStream } from "../scripts/generator/runtime/client-transport.js";
+import type { QueryParameterSpec } from "../scripts/generator/runtime/spec.js";
 import { camelCase, expressPath, operationNameFromRoute, pascalCase } from "../scripts/generator/names.js";
-import { toParameterModel } from "../scripts/generator/operations.js";
+import { roleNames } from "../scripts/generator/emit-server.js";
+import { normalize } from "../scripts/generator/normalize.js";
+import { toOperationModels, toParameterModel } from "../scripts/generator/operations.js";
 import type { OpenApiDocument } from "../scripts/generator/document.js";
 
 describe("names", () => {
@@ -69,13 +74,13 @@ describe("toParameterModel", () => {
 
 describe("bindQuery", () => {
   const params: QueryParameterSpec[] = [
-    { name: "tagIds", array: true, commaSeparated: true },
-    { name: "tags", array: true, commaSeparated: false },
-    { name: "sortOrder", array: false, commaSeparated: false, enum: ["Ascend", "Descend"] },
-    { name: "all", array: false, commaSeparated: false, type: "boolean" },
-    { name: "page", array: false, commaSeparated: false, type: "integer", default: 0 },
-    { name: "ratios", array: true, commaSeparated: true, type: "number" },
-    { name: "nameFilter", array: false, commaSeparated: false },
+    { name: "tagIds", array: true, delimiter: "," },
+    { name: "tags", array: true },
+    { name: "sortOrder", array: false, enum: ["Ascend", "Descend"] },
+    { name: "all", array: false, type: "boolean" },
+    { name: "page", array: false, type: "integer", default: 0 },
+    { name: "ratios", array: true, delimiter: ",", type: "number" },
+    { name: "nameFilter", array: false },
   ];
   const bind = (raw: string) => bindQuery(raw, params);
 
@@ -101,9 +106,9 @@ describe("bindQuery", () => {
       query: "sortOrder=Ascend",
       values: { sortOrder: "Ascend", page: 0 },
       errors: [
-        { field: "x", code: "UnknownParameter", message: "Unknown query parameter 'x'" },
-        { field: "X", code: "UnknownParameter", message: "Unknown query parameter 'X'" },
-        { field: "sortOrder", code: "Repeated", message: "Query parameter 'sortOrder' is given more than once" },
+        { field: "x", code: "NotAllowed", message: "'x' is not a parameter of this operation." },
+        { field: "X", code: "NotAllowed", message: "'X' is not a parameter of this operation." },
+        { field: "sortOrder", code: "Repeated", message: "'sortOrder' is given more than once." },
       ],
     });
   });
@@ -128,7 +133,7 @@ describe("bindQuery", () => {
       expect(errors, bad).toHaveLength(1);
       expect(errors[0]!.code, bad).toBe("Type");
     }
-    expect(bind("page=abc").errors[0]!.message).toBe("page must be an integer");
+    expect(bind("page=abc").errors[0]!.message).toBe("'page' must be an integer.");
   });
 
   it("refuses a flood of pairs before doing any work on them", () => {
@@ -154,5 +159,117 @@ describe("serializeParameter", () => {
 
   it("percent-encodes a comma inside an item rather than emitting a separator", () => {
     expect(serializeParameter("ids", ["a,b", "c"], { style: "form", explode: false })).toEqual(["ids=a%2Cb,c"]);
+  });
+});
+
+describe("facts the generator reads from the spec", () => {
+  const doc = {
+    openapi: "3.1.0",
+    paths: {
+      "/a": {
+        get: {
+          security: [{ basic: ["Admin", "Clerk"] }, { key: ["Clerk", "Auditor"] }],
+          parameters: [
+            { name: "format", in: "query", schema: { type: "string", enum: ["json", "csv"] } },
+            { name: "as", in: "query", "x-format-parameter": true, schema: { type: "string" } },
+          ],
+          responses: { "200": { description: "ok" } },
+        },
+      },
+      "/b": { get: { security: [{ oauth: ["read:things"] }, {}], responses: { "204": { description: "none" } } } },
+    },
+  } as unknown as OpenApiDocument;
+
+  it("takes the format parameter from x-format-parameter, not from a parameter's name", () => {
+    const [a] = toOperationModels(doc);
+    expect(a!.parameters.map((p) => [p.name, p.formatParameter])).toEqual([
+      ["format", false],
+      ["as", true],
+    ]);
+  });
+
+  it("rejects x-format-parameter on anything but one scalar query parameter", () => {
+    const twice = structuredClone(doc) as unknown as { paths: { "/a": { get: { parameters: Record<string, unknown>[] } } } };
+    twice.paths["/a"].get.parameters[0]!["x-format-parameter"] = true;
+    expect(() => toOperationModels(twice as unknown as OpenApiDocument)).toThrow(/x-format-parameter/);
+  });
+
+  it("collects the role names of every security requirement, under any scheme, once each", () => {
+    expect(roleNames(toOperationModels(doc))).toEqual(["Admin", "Clerk", "Auditor", "read:things"]);
+  });
+});
+
+describe("normalize", () => {
+  const withMapping = (mapping: Record<string, string>) =>
+    ({
+      openapi: "3.1.0",
+      components: {
+        schemas: {
+          Pet: { oneOf: [], discriminator: { propertyName: "kind", mapping }, example: { discriminator: { mapping: { a: "Cat" } } } },
+          Cat: { type: "object" },
+          "a/b": { type: "object" },
+        },
+      },
+    }) as unknown as OpenApiDocument;
+
+  it("turns discriminator mapping values that are schema names into refs, and leaves refs and examples alone", () => {
+    const doc = normalize(withMapping({ cat: "Cat", other: "#/components/schemas/a~1b" }));
+    const pet = doc.components!.schemas!.Pet as { discriminator: { mapping: object }; example: object };
+    expect(pet.discriminator.mapping).toEqual({ cat: "#/components/schemas/Cat", other: "#/components/schemas/a~1b" });
+    expect(pet.example).toEqual({ discriminator: { mapping: { a: "Cat" } } });
+  });
+
+  it("names a mapping value that is neither a ref nor a schema", () => {
+    expect(() => normalize(withMapping({ dog: "Dog" }))).toThrow(/'dog': 'Dog' is neither a reference nor a component schema name/);
+  });
+});
+
+describe("validatorFieldFailure", () => {
+  it("speaks ServiceStack's validation codes and wording", () => {
+    const failure = (errorCode: string, path: string, message: string) => validatorFieldFailure({ errorCode, path, message });
+    expect(failure("maximum.openapi.validation", "/query/countPerPage", "must be <= 1000")).toEqual({
+      field: "countPerPage",
+      code: "LessThanOrEqual",
+      message: "'countPerPage' must be less than or equal to 1000.",
+    });
+    expect(failure("minimum.openapi.validation", "/query/page", "must be >= 0")).toMatchObject({
+      code: "GreaterThanOrEqual",
+      message: "'page' must be greater than or equal to 0.",
+    });
+    expect(failure("enum.openapi.validation", "/query/sortField", "must be equal to one of the allowed values: id, name")).toEqual({
+      field: "sortField",
+      code: "InvalidEnumValue",
+      message: "'sortField' must be one of: id, name.",
+    });
+    expect(failure("required.openapi.validation", "/body", "must have required property 'name'")).toMatchObject({
+      code: "NotEmpty",
+      message: "'name' must not be empty.",
+    });
+    expect(failure("additionalProperties.openapi.validation", "/query/bogus", "Unknown query parameter 'bogus'")).toMatchObject({
+      code: "NotAllowed",
+      message: "'bogus' is not a parameter of this operation.",
+    });
+    expect(failure("maxLength.openapi.validation", "/query/nameFilter", "must NOT have more than 64 characters")).toMatchObject({
+      code: "MaximumLength",
+      message: "'nameFilter' must NOT have more than 64 characters.",
+    });
+  });
+});
+
+describe("byteStream", () => {
+  it("makes a stream without an async iterator iterable through its reader", async () => {
+    const real = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode("a,"));
+        controller.enqueue(new TextEncoder().encode("b"));
+        controller.close();
+      },
+    });
+    // What Safari hands out: a ReadableStream with getReader and no Symbol.asyncIterator.
+    const bare = { getReader: () => real.getReader() } as unknown as ReadableStream<Uint8Array>;
+    expect(Symbol.asyncIterator in bare).toBe(false);
+    let text = "";
+    for await (const chunk of byteStream(bare)) text += new TextDecoder().decode(chunk);
+    expect(text).toBe("a,b");
   });
 });

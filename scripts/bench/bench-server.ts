@@ -47,6 +47,7 @@ if (mode === "bare") {
     createRouter(
       {
         listCustomers: () => ({ status: 200, body: page }),
+        listCustomersJson: () => ({ status: 200, body: page }),
         listCustomersCsv: () => ({ status: 200, body: "" }),
       },
       { errorBody, authenticate: () => ({ roles: ["SystemAdministrator"] }) },

@@ -3,6 +3,9 @@
 
 export type JsonObject = { [key: string]: unknown };
 
+// Shared with the router, which reads the same bundled document at run time.
+export { refPath, resolve } from "./runtime/refs.js";
+
 export interface SchemaObject extends JsonObject {
   $ref?: string;
   type?: string | string[];
@@ -75,32 +78,7 @@ export interface OpenApiDocument extends JsonObject {
   security?: SecurityRequirement[];
 }
 
-/** Follows local `#/...` refs (JSON pointer, with ~0/~1 escapes) until a non-ref object. */
-export function resolve<T extends { $ref?: string }>(doc: OpenApiDocument, node: T): T {
-  let current: unknown = node;
-  const seen = new Set<string>();
-  while (current && typeof current === "object" && typeof (current as { $ref?: unknown }).$ref === "string") {
-    const ref = (current as { $ref: string }).$ref;
-    if (!ref.startsWith("#/")) throw new Error(`Only local $refs can be resolved in a bundled document: ${ref}`);
-    if (seen.has(ref)) throw new Error(`Circular $ref: ${ref}`);
-    seen.add(ref);
-    current = ref
-      .slice(2)
-      .split("/")
-      .map((part) => decodeURIComponent(part).replace(/~1/g, "/").replace(/~0/g, "~"))
-      .reduce<unknown>((target, key) => (target as JsonObject | undefined)?.[key], doc);
-    if (current === undefined) throw new Error(`Unresolvable $ref: ${ref}`);
-  }
-  return current as T;
-}
-
-export const httpMethods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
-export type HttpMethod = (typeof httpMethods)[number];
-
-export function isJsonMediaType(contentType: string): boolean {
-  const type = contentType.split(";")[0]?.trim().toLowerCase() ?? "";
-  return type === "application/json" || type.endsWith("+json");
-}
+export { type HttpMethod, httpMethods } from "./runtime/spec.js";
 
 /** The first non-null `type` of a schema (3.1 allows `type: [string, "null"]`). */
 export function primaryType(schema: SchemaObject | undefined): string | undefined {

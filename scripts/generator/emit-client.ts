@@ -1,9 +1,19 @@
 // client.ts: one method per operation on top of openapi-fetch, each with its parameters'
 // own serialization styles, overloads per response content type, and typed error bodies.
-import { isJsonMediaType } from "./document.js";
+import { type OpenApiDocument, resolve } from "./document.js";
 import { literal, propertyKey } from "./names.js";
-import { isSuccess, successContentTypes, type OperationModel, type ParameterModel } from "./operations.js";
-import { docComment, parameterTypeName, requestBodyType, responseBodyType, schemaImports, union, type SchemaNames } from "./type-refs.js";
+import { isSuccess, offeredContentTypes, type OperationModel, type ParameterModel } from "./operations.js";
+import { essence, isJson } from "./runtime/media-types.js";
+import {
+  docComment,
+  errorType,
+  parameterTypeName,
+  requestBodyType,
+  responseBodyType,
+  schemaImports,
+  type SchemaNames,
+  union,
+} from "./type-refs.js";
 
 /** The JSON body of every success response that offers `contentType`. */
 function dataType(op: OperationModel, contentType: string, names: SchemaNames): string {
@@ -12,14 +22,6 @@ function dataType(op: OperationModel, contentType: string, names: SchemaNames): 
       .filter(isSuccess)
       .flatMap((r) => r.content.filter((c) => c.type === contentType).map((c) => responseBodyType(op, r, c, names))),
   );
-}
-
-/** What `error` holds: every JSON body of a non-2xx response, or `unknown` when none is declared. */
-export function errorType(op: OperationModel, names: SchemaNames): string {
-  const bodies = op.responses
-    .filter((r) => !isSuccess(r))
-    .flatMap((r) => r.content.filter((c) => isJsonMediaType(c.type)).map((c) => responseBodyType(op, r, c, names)));
-  return bodies.length > 0 ? union(bodies) : "unknown";
 }
 
 /** Only-query operations take the query itself; others take `{ path, query, headers, body }`. */
@@ -38,7 +40,8 @@ function paramsShape(op: OperationModel, names: SchemaNames): ParamsShape | unde
   const path = parameterTypeName(op, "path");
   const query = parameterTypeName(op, "query");
   const headers = parameterTypeName(op, "header");
-  if (!path && !headers && !op.requestBody) {
+  const cookies = parameterTypeName(op, "cookie");
+  if (!path && !headers && !cookies && !op.requestBody) {
     if (!query) return undefined;
     return {
       declaration: `query${requiredIn("query") ? "" : "?"}: ${query}`,
@@ -51,24 +54,27 @@ function paramsShape(op: OperationModel, names: SchemaNames): ParamsShape | unde
   if (path) fields.push(`path: ${path}`);
   if (query) fields.push(`query${requiredIn("query") ? "" : "?"}: ${query}`);
   if (headers) fields.push(`headers${requiredIn("header") ? "" : "?"}: ${headers}`);
+  if (cookies) fields.push(`cookies${requiredIn("cookie") ? "" : "?"}: ${cookies}`);
   if (op.requestBody) {
     const bodies = op.requestBody.content.map((content) => requestBodyType(op, content, names));
+    // A ready FormData is sent as it is: the way to attach files with their names and types.
+    if (op.requestBody.contentTypes.some((type) => essence(type) === "multipart/form-data")) bodies.push("FormData");
     fields.push(`body${op.requestBody.required ? "" : "?"}: ${union(bodies)}`);
   }
-  const optional = !path && !requiredIn("query") && !requiredIn("header") && !op.requestBody?.required;
+  const optional = !path && !requiredIn("query") && !requiredIn("header") && !requiredIn("cookie") && !op.requestBody?.required;
   return {
     declaration: `input${optional ? "?" : ""}: { ${fields.join("; ")} }`,
     optional,
     loose: "input?: Input",
-    build: "params: { path: input?.path, query: input?.query, header: input?.headers }, body: input?.body",
+    build: "params: { path: input?.path, query: input?.query, header: input?.headers, cookie: input?.cookies }, body: input?.body",
   };
 }
 
 /** One overload per content type a success response offers (two for non-JSON: text, stream). */
 export function overloads(op: OperationModel, names: SchemaNames): string[] {
   const params = paramsShape(op, names);
-  const types = successContentTypes(op);
-  const error = errorType(op, names);
+  const types = offeredContentTypes(op);
+  const error = errorType([op], names);
   const signatures: string[] = [];
   const bodyTypes = op.requestBody?.contentTypes ?? [];
   // With several request content types the caller picks one; the first is the default.
@@ -80,11 +86,11 @@ export function overloads(op: OperationModel, names: SchemaNames): string[] {
   types.forEach((type, index) => {
     const isDefault = index === 0;
     const accept = types.length > 1 ? `accept${isDefault ? "?" : ""}: ${literal(type)}` : undefined;
-    const variants = isJsonMediaType(type)
+    const variants = isJson(type)
       ? [{ as: undefined, data: dataType(op, type, names) }]
       : [
           { as: `as?: "text"`, data: "string" },
-          { as: `as: "stream"`, data: "ReadableStream<Uint8Array>" },
+          { as: `as: "stream"`, data: "ByteStream" },
         ];
     for (const variant of variants) {
       const extra = [accept, variant.as].filter(Boolean);
@@ -113,14 +119,24 @@ function stylesConst(op: OperationModel): string {
   return `const ${op.name}Styles: Record<string, QueryStyle> = {\n${entries.join("\n")}\n};`;
 }
 
+/** The path template as openapi-fetch reads styles from it: `{.id}` label, `{;id}` matrix, `*` explode. */
+export function clientPath(op: OperationModel): string {
+  return op.path.replace(/\{([^}]+)\}/g, (whole, name: string) => {
+    const parameter = op.parameters.find((p) => p.in === "path" && p.name === name);
+    if (!parameter) return whole;
+    const prefix = parameter.style === "label" ? "." : parameter.style === "matrix" ? ";" : "";
+    return `{${prefix}${name}${parameter.explode ? "*" : ""}}`;
+  });
+}
+
 function implementation(op: OperationModel): string {
   const params = paramsShape(op, new Map());
-  const types = successContentTypes(op);
+  const types = offeredContentTypes(op);
   const defaultType = types[0];
   const args = params ? params.loose : "";
   const fields = [
     `method: ${literal(op.method.toUpperCase())}`,
-    `path: ${literal(op.path)}`,
+    `path: ${literal(clientPath(op))}`,
     params ? params.build : "params: {}",
     ...(op.requestBody?.contentTypes[0] ? [`contentType: options.contentType ?? ${literal(op.requestBody.contentTypes[0])}`] : []),
     ...(hasQuery(op) ? [`styles: ${op.name}Styles`] : []),
@@ -131,7 +147,16 @@ function implementation(op: OperationModel): string {
   return `    ${op.name}: (${args ? `${args}, ` : ""}options: Options = {}) =>\n      send({ ${fields.join(", ")} }),`;
 }
 
-export function emitClient(ops: OperationModel[], names: SchemaNames, header: string): string {
+/** The spec's apiKey schemes, by name: where `auth: { apiKey }` puts the key. */
+function apiKeySchemes(doc: OpenApiDocument): string {
+  const entries = Object.entries(doc.components?.securitySchemes ?? {})
+    .map(([name, node]) => [name, resolve(doc, node)] as const)
+    .filter(([, scheme]) => scheme.type === "apiKey")
+    .map(([name, scheme]) => `  ${propertyKey(name)}: { in: ${literal(scheme.in ?? "header")}, name: ${literal(scheme.name ?? "")} },`);
+  return entries.length > 0 ? `{\n${entries.join("\n")}\n}` : "{}";
+}
+
+export function emitClient(doc: OpenApiDocument, ops: OperationModel[], names: SchemaNames, header: string): string {
   const methods = ops
     .map(
       (op) =>
@@ -144,9 +169,11 @@ export function emitClient(ops: OperationModel[], names: SchemaNames, header: st
   return [
     header,
     ...(schemaTypes.length > 0 ? [`import type { ${schemaTypes.join(", ")} } from "./schema.js";`] : []),
-    `import { createTransport, type ApiResult, type CallOptions, type ClientOptions, type QueryStyle } from "./client-runtime.js";`,
+    ...(ops.some(hasQuery) ? [`import type { QueryStyle } from "./runtime/client-serialize.js";`] : []),
+    `import type { ApiKeyScheme } from "./runtime/client-auth.js";`,
+    `import { type ApiResult, ${methods.includes("ByteStream") ? "type ByteStream, " : ""}type CallOptions, type ClientOptions, createTransport } from "./runtime/client-transport.js";`,
     "",
-    `export type { ApiResult, CallOptions, ClientAuth, ClientOptions } from "./client-runtime.js";`,
+    `export type { ApiResult, ByteStream, CallOptions, ClientAuth, ClientOptions } from "./runtime/client-transport.js";`,
     "",
     "/** One method per operation, named by its operationId; the first content type is the default. */",
     "export interface ApiClient {",
@@ -158,11 +185,14 @@ export function emitClient(ops: OperationModel[], names: SchemaNames, header: st
     "",
     'type Options = CallOptions & { accept?: string; as?: "text" | "stream"; contentType?: string };',
     ...(ops.some((op) => paramsShape(op, names)?.loose.startsWith("input"))
-      ? ["type Input = { path?: object; query?: object; headers?: object; body?: unknown };"]
+      ? ["type Input = { path?: object; query?: object; headers?: object; cookies?: object; body?: unknown };"]
       : []),
     "",
+    "/** The spec's apiKey schemes: where `auth: { apiKey, scheme }` puts the key. */",
+    `const apiKeySchemes: Record<string, ApiKeyScheme> = ${apiKeySchemes(doc)};`,
+    "",
     "export function createApiClient(options: ClientOptions): ApiClient {",
-    "  const send = createTransport(options);",
+    "  const send = createTransport(options, apiKeySchemes);",
     "  // The overloads above carry the types; the implementations share one loose signature.",
     "  const client = {",
     ops.map(implementation).join("\n"),

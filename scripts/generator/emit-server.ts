@@ -1,17 +1,15 @@
 // server.ts: the strict-server surface. Per operation an Input type, a Result union typed
 // per status and content type, one method in `Handlers`; then the operation table the
 // runtime router reads, and `createRouter`.
-import { isJsonMediaType, resolve, type OpenApiDocument, type SecuritySchemeObject } from "./document.js";
-import { literal, propertyKey } from "./names.js";
-import {
-  defaultedQueryParameters,
-  successContentTypes,
-  type OperationModel,
-  type ParameterModel,
-  type ResponseModel,
-} from "./operations.js";
+import type { OpenApiDocument } from "./document.js";
+import { emitOperationSpec, emitSecuritySchemes } from "./emit-operation-table.js";
+import { literal } from "./names.js";
+import { defaultedQueryParameters, offeredContentTypes, type OperationModel, type ResponseModel } from "./operations.js";
+import { essence, isJson } from "./runtime/media-types.js";
+import { basePaths } from "./support.js";
 import {
   docComment,
+  errorType,
   parameterTypeName,
   requestBodyType,
   responseBodyType,
@@ -47,12 +45,18 @@ export function inputFields(op: OperationModel, names: SchemaNames): string[] {
   if (path) fields.push(`  path: ${path};`);
   if (query) fields.push(`  query: ${queryType(op, query)};`);
   if (headers) fields.push(`  headers: ${headers};`);
+  const cookies = parameterTypeName(op, "cookie");
+  if (cookies) fields.push(`  cookies: ${cookies};`);
   if (op.requestBody) {
     const bodies = op.requestBody.content.map((content) => requestBodyType(op, content, names));
     fields.push(`  body: ${union(bodies)}${op.requestBody.required ? "" : " | undefined"};`);
+    if (op.requestBody.contentTypes.some((type) => essence(type) === "multipart/form-data"))
+      fields.push(
+        "  /** The files of a multipart body, in the order sent; `body` holds its other fields. */\n  files: readonly UploadedFile[];",
+      );
   }
   if (hasSecurity(op)) fields.push(`  caller: TCaller${authOptional(op) ? " | undefined" : ""};`);
-  const types = successContentTypes(op);
+  const types = offeredContentTypes(op);
   if (types.length > 1)
     fields.push(
       `  /** The negotiated response content type (Accept, a format parameter, or the default). */\n  accept: ${union(types.map(literal))};`,
@@ -73,7 +77,7 @@ export function resultMembers(op: OperationModel, response: ResponseModel, names
   return response.content.map((content, index) => {
     const contentType = `contentType${index === 0 ? "?" : ""}: ${literal(content.type)}`;
     const body = responseBodyType(op, response, content, names);
-    const bodyType = !isJsonMediaType(content.type) ? "TextBody" : streams ? `${body} | JsonStream<${body}>` : body;
+    const bodyType = !isJson(content.type) ? "TextBody" : streams ? `${body} | JsonStream<${body}>` : body;
     return `{ ${status}; ${contentType}; body: ${bodyType}${headers} }`;
   });
 }
@@ -101,70 +105,9 @@ function handlerMethod(op: OperationModel): string {
   return `  ${docComment(op).replace(/\n/g, "\n  ")}\n  ${op.name}(input: ${input}): Promise<${result}> | ${result};`;
 }
 
-function emitSecuritySchemes(doc: OpenApiDocument, ops: OperationModel[]): string {
-  const used = [...new Set(ops.flatMap((op) => op.security.flatMap((r) => Object.keys(r))))].sort();
-  const entries = used.map((name) => {
-    const node = doc.components?.securitySchemes?.[name];
-    if (!node) throw new Error(`Security requirement names an undeclared scheme '${name}'`);
-    const scheme = resolve<SecuritySchemeObject>(doc, node);
-    if (scheme.type === "apiKey") {
-      return `    ${propertyKey(name)}: { type: "apiKey", in: ${literal(scheme.in ?? "header")}, name: ${literal(scheme.name ?? "")} },`;
-    }
-    // oauth2 and openIdConnect present bearer tokens; the app verifies them.
-    const kind = scheme.type === "http" && scheme.scheme?.toLowerCase() === "basic" ? "basic" : "bearer";
-    return `    ${propertyKey(name)}: { type: "http", scheme: ${literal(kind)} },`;
-  });
-  return entries.length > 0 ? `{\n${entries.join("\n")}\n  }` : "{}";
-}
-
-function emitQuerySpec(parameter: ParameterModel): string {
-  const fields = [
-    `name: ${literal(parameter.name)}`,
-    `array: ${parameter.kind === "array"}`,
-    `commaSeparated: ${parameter.kind === "array" && !parameter.explode}`,
-  ];
-  if (parameter.enumValues) fields.push(`enum: [${parameter.enumValues.map(literal).join(", ")}]`);
-  if (parameter.valueType === "integer" || parameter.valueType === "number" || parameter.valueType === "boolean")
-    fields.push(`type: ${literal(parameter.valueType)}`);
-  if (parameter.defaultValue !== undefined) fields.push(`default: ${JSON.stringify(parameter.defaultValue)}`);
-  return `{ ${fields.join(", ")} }`;
-}
-
-function emitOperationSpec(op: OperationModel): string {
-  const query = op.parameters.filter((p) => p.in === "query");
-  const security = op.security.map(
-    (requirement) =>
-      `{ ${Object.entries(requirement)
-        .map(([name, roles]) => `${propertyKey(name)}: [${roles.map(literal).join(", ")}]`)
-        .join(", ")} }`,
-  );
-  const responses = op.responses.map((r) => `${literal(r.status)}: [${r.contentTypes.map(literal).join(", ")}]`);
-  const format = query.find((p) => p.name === "format" && p.enumValues);
-  const lines = [
-    `      name: ${literal(op.name)},`,
-    `      method: ${literal(op.method)},`,
-    `      path: ${literal(op.path)},`,
-    `      expressPath: ${literal(op.expressPath)},`,
-    `      query: [${query.length > 0 ? `\n${query.map((p) => `        ${emitQuerySpec(p)},`).join("\n")}\n      ` : ""}],`,
-    `      headers: [${op.parameters
-      .filter((p) => p.in === "header")
-      .map((p) => literal(p.name))
-      .join(", ")}],`,
-    `      security: [${security.join(", ")}],`,
-    `      responses: { ${responses.join(", ")} },`,
-  ];
-  if (format) lines.push(`      formatParameter: ${literal(format.name)},`);
-  return `    {\n${lines.join("\n")}\n    },`;
-}
-
-/** Every JSON body of a non-2xx response, deduplicated; `unknown` when the spec declares none. */
-export function errorBodyType(ops: OperationModel[], names: SchemaNames): string {
-  const bodies = ops.flatMap((op) =>
-    op.responses
-      .filter((r) => !r.status.startsWith("2"))
-      .flatMap((r) => r.content.filter((c) => isJsonMediaType(c.type)).map((c) => responseBodyType(op, r, c, names))),
-  );
-  return bodies.length > 0 ? union([...new Set(bodies)]) : "unknown";
+/** Every role name the operations' security requirements list, under any scheme, in spec order. */
+export function roleNames(ops: readonly OperationModel[]): string[] {
+  return [...new Set(ops.flatMap((op) => op.security.flatMap((requirement) => Object.values(requirement).flat())))];
 }
 
 export function emitServer(doc: OpenApiDocument, ops: OperationModel[], names: SchemaNames, header: string): string {
@@ -172,17 +115,22 @@ export function emitServer(doc: OpenApiDocument, ops: OperationModel[], names: S
   const usesDefaults = ops.some((op) => defaultedQueryParameters(op).length > 0);
   const operationTypes = ops.map((op) => emitOperationTypes(op, names)).join("\n\n");
   const mentioned = new Set(operationTypes.match(/\w+/g));
-  const runtimeTypes = ["ApiSpec", "Caller", "RouterOptions", ...["JsonStream", "TextBody"].filter((name) => mentioned.has(name))].sort();
+  const handlerTypes = ["Caller", "RouterOptions", ...["TextBody", "UploadedFile"].filter((name) => mentioned.has(name))];
   const schemaTypes = schemaImports(operationTypes, ops, names);
   return [
     header,
     `import { readFileSync } from "node:fs";`,
     `import type { Request, Router } from "express";`,
     ...(schemaTypes.length > 0 ? [`import type { ${schemaTypes.join(", ")} } from "./schema.js";`] : []),
-    `import { createOperationRouter, type ${runtimeTypes.join(", type ")} } from "./server-runtime.js";`,
+    `import type { ${handlerTypes.join(", ")} } from "./runtime/handler.js";`,
+    ...(mentioned.has("JsonStream") ? [`import type { JsonStream } from "./runtime/json-stream.js";`] : []),
+    `import { createOperationRouter } from "./runtime/router.js";`,
+    `import type { ApiSpec } from "./runtime/spec.js";`,
     "",
-    `export { clientUrl, errorHandler, notFoundHandler, streamJsonArray } from "./server-runtime.js";`,
-    `export type { Caller, Credentials, FieldFailure, JsonStream, RouterFailure, RouterOptions, TextBody } from "./server-runtime.js";`,
+    `export { clientUrl } from "./runtime/binding.js";`,
+    `export { errorHandler, notFoundHandler } from "./runtime/errors.js";`,
+    `export type { Caller, Credentials, FieldFailure, RouterFailure, RouterOptions, TextBody, UploadedFile } from "./runtime/handler.js";`,
+    `export { type JsonStream, streamJsonArray } from "./runtime/json-stream.js";`,
     ...(usesDefaults
       ? [
           "",
@@ -198,12 +146,16 @@ export function emitServer(doc: OpenApiDocument, ops: OperationModel[], names: S
     ops.map(handlerMethod).join("\n"),
     "}",
     "",
+    "/** The role names the spec's security requirements list: the router admits a caller holding any one an operation lists. */",
+    `export type Role = ${union(roleNames(ops).map(literal))};`,
+    "",
     "/** The error bodies the spec declares: what `RouterOptions.errorBody` must return. */",
-    `export type ErrorBody = ${errorBodyType(ops, names)};`,
+    `export type ErrorBody = ${errorType(ops, names)};`,
     "",
     "export const apiSpec: ApiSpec = {",
     `  document: JSON.parse(readFileSync(new URL("./openapi.json", import.meta.url), "utf8")) as object,`,
-    `  securitySchemes: ${emitSecuritySchemes(doc, ops)},`,
+    `  basePaths: [${basePaths(doc).map(literal).join(", ")}],
+  securitySchemes: ${emitSecuritySchemes(doc, ops)},`,
     "  operations: [",
     ops.map(emitOperationSpec).join("\n"),
     "  ],",

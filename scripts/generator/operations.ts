@@ -3,6 +3,7 @@
 import {
   httpMethods,
   primaryType,
+  refPath,
   resolve,
   type HttpMethod,
   type MediaTypeObject,
@@ -15,6 +16,7 @@ import {
   type SecurityRequirement,
 } from "./document.js";
 import { camelCase, expressPath, operationNameFromRoute, pascalCase } from "./names.js";
+import { essence, successContentTypes } from "./runtime/media-types.js";
 
 export interface ParameterModel {
   name: string;
@@ -29,6 +31,8 @@ export interface ParameterModel {
   enumValues?: string[];
   /** The schema's default, applied by the router when the parameter is absent. */
   defaultValue?: unknown;
+  /** `x-format-parameter: true`: its value (`csv`) picks a response content type by subtype. */
+  formatParameter: boolean;
 }
 
 /** A media type, and the component schema it names directly (for readable type names). */
@@ -49,6 +53,8 @@ export interface RequestBodyModel {
   required: boolean;
   contentTypes: string[];
   content: ContentModel[];
+  /** Non-string top-level fields of a form-urlencoded body: their text is typed before validation. */
+  formFields: Record<string, "integer" | "number" | "boolean">;
 }
 
 export interface OperationModel {
@@ -103,24 +109,47 @@ export function toParameterModel(doc: OpenApiDocument, node: ParameterObject): P
         : "unknown",
     ...(values ? { enumValues: values } : {}),
     ...(valueDefault !== undefined ? { defaultValue: valueDefault } : {}),
+    formatParameter: parameter[formatExtension] === true,
   };
 }
 
-const schemaRefPrefix = "#/components/schemas/";
+/** The spec extension that marks the query parameter choosing the response format. */
+export const formatExtension = "x-format-parameter";
+
+/** The component schema a `$ref` names directly, if it names one. */
+function componentSchemaName(ref: string | undefined): string | undefined {
+  if (!ref?.startsWith("#/")) return undefined;
+  const [components, schemas, name, ...rest] = refPath(ref);
+  return components === "components" && schemas === "schemas" && rest.length === 0 ? name : undefined;
+}
 
 export function toContentModels(content: Record<string, MediaTypeObject> | undefined): ContentModel[] {
   return Object.entries(content ?? {}).map(([type, media]) => {
-    const ref = media.schema?.$ref;
-    const schemaName = ref?.startsWith(schemaRefPrefix)
-      ? decodeURIComponent(ref.slice(schemaRefPrefix.length)).replace(/~1/g, "/").replace(/~0/g, "~")
-      : undefined;
+    const schemaName = componentSchemaName(media.schema?.$ref);
     return schemaName ? { type, schemaName } : { type };
   });
 }
 
+function formFields(doc: OpenApiDocument, content: Record<string, MediaTypeObject> | undefined): RequestBodyModel["formFields"] {
+  const fields: RequestBodyModel["formFields"] = {};
+  const form = Object.entries(content ?? {}).find(([type]) => essence(type) === "application/x-www-form-urlencoded")?.[1];
+  const schema = form?.schema ? resolve(doc, form.schema) : undefined;
+  const properties = (schema?.properties ?? {}) as Record<string, SchemaObject>;
+  for (const [name, property] of Object.entries(properties).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const type = primaryType(resolve(doc, property));
+    if (type === "integer" || type === "number" || type === "boolean") fields[name] = type;
+  }
+  return fields;
+}
+
 export function toRequestBodyModel(doc: OpenApiDocument, node: RequestBodyObject): RequestBodyModel {
   const body = resolve(doc, node);
-  return { required: body.required === true, contentTypes: Object.keys(body.content ?? {}), content: toContentModels(body.content) };
+  return {
+    required: body.required === true,
+    contentTypes: Object.keys(body.content ?? {}),
+    content: toContentModels(body.content),
+    formFields: formFields(doc, body.content),
+  };
 }
 
 export function toResponseModel(doc: OpenApiDocument, status: string, node: ResponseObject): ResponseModel {
@@ -139,8 +168,8 @@ export function toResponseModel(doc: OpenApiDocument, status: string, node: Resp
 export const isSuccess = (response: ResponseModel): boolean => response.status.startsWith("2");
 
 /** The content types any success response offers, in spec order: the first is the default. */
-export function successContentTypes(op: OperationModel): string[] {
-  return [...new Set(op.responses.filter(isSuccess).flatMap((r) => r.contentTypes))];
+export function offeredContentTypes(op: OperationModel): string[] {
+  return successContentTypes(op.responses.map((r) => [r.status, r.contentTypes] as const));
 }
 
 /** Optional query parameters with a default: always present once the router applied it. */
@@ -160,6 +189,16 @@ function statusOrder(a: ResponseModel, b: ResponseModel): number {
   return rank(a.status) - rank(b.status);
 }
 
+/**
+ * No `responses` (legal in 3.1) or an empty one promises nothing: read as a `default`
+ * response without content, so a handler can answer with any status and no body.
+ */
+function responseModels(doc: OpenApiDocument, responses: OperationObject["responses"]): ResponseModel[] {
+  const entries = Object.entries(responses ?? {});
+  if (entries.length === 0) return [{ status: "default", contentTypes: [], content: [], headers: [] }];
+  return entries.map(([status, response]) => toResponseModel(doc, status, response)).sort(statusOrder);
+}
+
 export function toOperationModel(
   doc: OpenApiDocument,
   path: string,
@@ -168,6 +207,11 @@ export function toOperationModel(
   pathParameters: ParameterObject[],
 ): OperationModel {
   const name = operation.operationId ? camelCase(operation.operationId) : operationNameFromRoute(method, path);
+  const parameters = mergedParameters(doc, pathParameters, operation.parameters ?? []);
+  const formats = parameters.filter((p) => p.formatParameter);
+  if (formats.some((p) => p.in !== "query" || p.kind !== "scalar") || formats.length > 1) {
+    throw new Error(`${method.toUpperCase()} ${path}: ${formatExtension} marks one scalar query parameter at most`);
+  }
   return {
     name,
     typeName: pascalCase(name),
@@ -179,11 +223,9 @@ export function toOperationModel(
     expressPath: expressPath(path),
     ...(operation.summary ? { summary: operation.summary } : {}),
     deprecated: operation.deprecated === true,
-    parameters: mergedParameters(doc, pathParameters, operation.parameters ?? []),
+    parameters,
     ...(operation.requestBody ? { requestBody: toRequestBodyModel(doc, operation.requestBody) } : {}),
-    responses: Object.entries(operation.responses ?? {})
-      .map(([status, response]) => toResponseModel(doc, status, response))
-      .sort(statusOrder),
+    responses: responseModels(doc, operation.responses),
     security: operation.security ?? doc.security ?? [],
   };
 }

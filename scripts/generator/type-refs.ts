@@ -1,7 +1,8 @@
 // How generated code names a type from schema.d.ts: a component schema by its exported
 // name (`ListCustomersResponse`), anything inline by its openapi-typescript path.
 import { literal } from "./names.js";
-import type { ContentModel, OperationModel, ParameterModel, ResponseModel } from "./operations.js";
+import { type ContentModel, isSuccess, type OperationModel, type ParameterModel, type ResponseModel } from "./operations.js";
+import { isJson } from "./runtime/media-types.js";
 
 /** A union type of the members, each once; `never` when there are none. */
 export function union(members: string[]): string {
@@ -53,4 +54,17 @@ export function schemaImports(code: string, ops: OperationModel[], names: Schema
   const mentioned = new Set(code.match(/[A-Za-z_$][A-Za-z0-9_$]*/g));
   const exported = ["operations", "paths", ...names.values(), ...ops.flatMap((op) => parameterAliases(op).map((a) => a.name))];
   return [...new Set(exported.filter((name) => mentioned.has(name)))].sort();
+}
+
+/** The JSON body types of an operation's non-2xx responses: what a client sees as `error`. */
+export function errorBodyTypes(op: OperationModel, names: SchemaNames): string[] {
+  return op.responses
+    .filter((r) => !isSuccess(r))
+    .flatMap((r) => r.content.filter((c) => isJson(c.type)).map((c) => responseBodyType(op, r, c, names)));
+}
+
+/** The union of the error bodies of some operations; `unknown` when the spec declares none. */
+export function errorType(ops: readonly OperationModel[], names: SchemaNames): string {
+  const bodies = ops.flatMap((op) => errorBodyTypes(op, names));
+  return bodies.length > 0 ? union(bodies) : "unknown";
 }

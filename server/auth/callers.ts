@@ -2,9 +2,10 @@
 // spec's roles; this file verifies credentials and turns a caller into a Scope.
 import type { Request } from "express";
 import type { Credentials } from "../../generated/server.js";
+import type { Role } from "../../generated/server.js";
 import { type CredentialVerifier, VerifierBusy } from "./credentials.js";
 import { type LoginThrottle, TooManyAttempts } from "./throttle.js";
-import type { Role, Scope, StoredUser } from "../store/contract.js";
+import type { Scope, StoredUser } from "../store/contract.js";
 
 export interface Caller {
   username: string;

@@ -2,7 +2,13 @@
 // or streaming, JSON or CSV. Inputs and results are the generated types; a spec change
 // that touches them fails to compile here.
 import type { ListCustomersResponse } from "../../generated/schema.js";
-import { streamJsonArray, type Handlers, type ListCustomersInput, type ListCustomersResult } from "../../generated/server.js";
+import {
+  type Handlers,
+  type ListCustomersInput,
+  type ListCustomersJsonResult,
+  type ListCustomersResult,
+  streamJsonArray,
+} from "../../generated/server.js";
 import { scopeOf, type Caller } from "../auth/callers.js";
 import { csvDisposition, customersCsv, customersCsvStream } from "./csv.js";
 import { errorResponse } from "./error-body.js";
@@ -66,7 +72,7 @@ async function csv(store: CustomerStore, q: CustomerQuery, query: Query) {
   return { status: 200 as const, contentType: "text/csv" as const, body, headers: csvDisposition };
 }
 
-async function json(store: CustomerStore, q: CustomerQuery, query: Query): Promise<ListCustomersResult> {
+async function json(store: CustomerStore, q: CustomerQuery, query: Query): Promise<ListCustomersJsonResult> {
   if (query.all) {
     // Everything in one page: totals are what was streamed, known only at the end.
     const body = streamJsonArray<ListCustomersResponse, "items">("items", await primed(store.stream(q)), (count) =>
@@ -98,6 +104,12 @@ export function listCustomersHandlers(store: CustomerStore): Handlers<Caller> {
       if (foreign.length > 0) return forbiddenAccounts(foreign);
       const q = toCustomerQuery(scope, query);
       return accept === "text/csv" ? csv(store, q, query) : json(store, q, query);
+    },
+    async listCustomersJson({ query, caller }) {
+      const scope = scopeOf(caller);
+      const foreign = foreignAccounts(scope, query);
+      if (foreign.length > 0) return forbiddenAccounts(foreign);
+      return json(store, toCustomerQuery(scope, query), query);
     },
     async listCustomersCsv({ query, caller }) {
       const scope = scopeOf(caller);

@@ -2,11 +2,10 @@
 // will implement it next, so nothing here may mention an engine: every method is async
 // and speaks the API's own types.
 import type { AccountInfo, CustomerInfo, ListCustomersQuery, SortOrders, Tag } from "../../generated/schema.js";
+import type { Role } from "../../generated/server.js";
 
 export type SortField = NonNullable<ListCustomersQuery["sortField"]>;
-export type { SortOrders };
-
-export type Role = "SystemAdministrator" | "Manager" | "Customer";
+export type { Role, SortOrders };
 
 /** What the caller is allowed to see; filters only ever narrow it. */
 export type Scope =

@@ -43,6 +43,7 @@ export const missingHandler: Handlers<Caller> = { listCustomers: declared };
 
 export const misnamedHandler: Handlers<Caller> = {
   listCustomers: declared,
+  listCustomersJson: async () => ({ status: 200, body: { items: [] } }),
   listCustomersCsv: async () => ({ status: 200, body: "Id\r\n" }),
   // @ts-expect-error no operation is called listCustomerz.
   listCustomerz: declared,
@@ -61,6 +62,9 @@ export async function clientTypes(): Promise<void> {
   const csv = await client.listCustomers({}, { accept: "text/csv" });
   const text: string | undefined = csv.data;
   void text;
+  // The README's stream example: for await works under this tsconfig (DOM lib, no DOM.AsyncIterable).
+  const { data: stream } = await client.listCustomersCsv({ all: true }, { as: "stream" });
+  if (stream) for await (const chunk of stream) void (chunk satisfies Uint8Array);
   // @ts-expect-error sortOrder is Ascend or Descend.
   await client.listCustomers({ sortOrder: "Sideways" });
   // @ts-expect-error unknown parameters are not accepted.

@@ -1,0 +1,78 @@
+// Content negotiation and sending: which declared content type answers, and how a body
+// of that type is written (JSON validated through res.json, streams piped).
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Request, Response } from "express";
+import { RouterError } from "./errors.js";
+import { isJsonStream } from "./json-stream.js";
+import { isJson } from "./media-types.js";
+import type { OperationSpec } from "./spec.js";
+
+/**
+ * Chooses the response content type: the format parameter first, then Accept, then the
+ * first declared. When Accept matches nothing offered, RFC 9110 lets a server send its
+ * default anyway; an operation that declares a 406 response gets a 406 instead.
+ */
+export function negotiate(req: Request, operation: OperationSpec, offered: readonly string[]): string {
+  const fallback = offered[0] ?? "application/json";
+  if (operation.formatParameter) {
+    const format = req.query[operation.formatParameter];
+    if (typeof format === "string") {
+      const wanted = format.toLowerCase();
+      const match = offered.find((type) => {
+        const subtype = type.split("/")[1]?.split(";")[0] ?? "";
+        return subtype === wanted || subtype.endsWith(`+${wanted}`);
+      });
+      if (match) return match;
+    }
+  }
+  if (!req.get("accept") || (offered.length <= 1 && !operation.responses["406"])) return fallback;
+  const accepted = req.accepts([...offered]);
+  if (typeof accepted === "string") return accepted;
+  if (operation.responses["406"]) {
+    const message = `None of the media types in Accept is offered: ${offered.join(", ")}.`;
+    throw new RouterError({ status: 406, code: "NotAcceptable", message, errors: [] });
+  }
+  return fallback;
+}
+
+function hasUndefined(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasUndefined);
+  if (value === null || typeof value !== "object") return false;
+  for (const key in value) {
+    const child = (value as Record<string, unknown>)[key];
+    if (child === undefined || hasUndefined(child)) return true;
+  }
+  return false;
+}
+
+/**
+ * `{ a: undefined }` serializes as `{}`, but the response validator sees the key and
+ * reports an extra property; validate what the client will receive instead.
+ */
+function asSerialized(body: unknown): unknown {
+  return hasUndefined(body) ? JSON.parse(JSON.stringify(body)) : body;
+}
+
+export async function sendBody(res: Response, contentType: string, body: unknown): Promise<void> {
+  if (isJson(contentType)) {
+    if (isJsonStream(body)) {
+      res.type(contentType);
+      await pipeline(Readable.from(body.chunks()), res);
+      return;
+    }
+    // res.json is what express-openapi-validator hooks to validate the response.
+    res.type(contentType).json(asSerialized(body));
+    return;
+  }
+  res.type(contentType);
+  if (typeof body === "string" || body instanceof Uint8Array) {
+    res.send(body);
+    return;
+  }
+  if (body === undefined || body === null) {
+    res.end();
+    return;
+  }
+  await pipeline(body instanceof Readable ? body : Readable.from(body as AsyncIterable<unknown>), res);
+}

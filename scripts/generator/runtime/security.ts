@@ -1,0 +1,102 @@
+// Security: the router parses credentials for the schemes the operation allows, the app
+// verifies them, and the router enforces the role names listed in the requirement.
+import type { Request, RequestHandler } from "express";
+import { RouterError } from "./errors.js";
+import type { Caller, Credentials, RouterOptions } from "./handler.js";
+import { parseCookies } from "./request-binding.js";
+import { stateOf } from "./request-state.js";
+import type { ApiSpec, OperationSpec, SecuritySchemeSpec } from "./spec.js";
+
+function parseCredentials(req: Request, name: string, scheme: SecuritySchemeSpec): Credentials | undefined | "malformed" {
+  if (scheme.type === "apiKey") {
+    const raw =
+      scheme.in === "header"
+        ? req.get(scheme.name)
+        : scheme.in === "query"
+          ? (new URLSearchParams(req.url.split("?")[1] ?? "").get(scheme.name) ?? undefined)
+          : parseCookies(req.get("cookie"))[scheme.name];
+    return raw ? { scheme: name, type: "apiKey", key: raw } : undefined;
+  }
+  const header = req.get("authorization");
+  if (!header) return undefined;
+  const space = header.indexOf(" ");
+  const authScheme = (space === -1 ? header : header.slice(0, space)).toLowerCase();
+  if (authScheme !== scheme.scheme) return undefined;
+  const value = space === -1 ? "" : header.slice(space + 1).trim();
+  if (!value) return "malformed";
+  if (scheme.scheme === "bearer") return { scheme: name, type: "bearer", token: value };
+  if (!/^[A-Za-z0-9+/]+=*$/.test(value)) return "malformed";
+  const decoded = Buffer.from(value, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  if (colon === -1) return "malformed";
+  return { scheme: name, type: "basic", username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+function challenges(operation: OperationSpec, schemes: ApiSpec["securitySchemes"], realm: string): string[] {
+  const names = new Set(operation.security.flatMap((requirement) => Object.keys(requirement)));
+  const result: string[] = [];
+  for (const name of names) {
+    const scheme = schemes[name];
+    if (scheme?.type !== "http") continue;
+    const label = scheme.scheme === "basic" ? "Basic" : "Bearer";
+    result.push(`${label} realm="${realm.replace(/["\\]/g, "")}"`);
+  }
+  return result.length > 0 ? [...new Set(result)] : [`Bearer realm="${realm}"`];
+}
+
+function unauthorized(message: string, challenge: string[]): RouterError {
+  return new RouterError({ status: 401, code: "Unauthorized", message, errors: [] }, { "WWW-Authenticate": challenge.join(", ") });
+}
+
+async function authorize<TCaller extends Caller>(
+  req: Request,
+  operation: OperationSpec,
+  spec: ApiSpec,
+  options: RouterOptions<TCaller, unknown>,
+): Promise<TCaller | undefined> {
+  if (operation.security.length === 0) return undefined;
+  const optional = operation.security.some((requirement) => Object.keys(requirement).length === 0);
+  const challenge = challenges(operation, spec.securitySchemes, options.realm ?? "api");
+  let sawCredentials = false;
+  let forbidden = false;
+  for (const requirement of operation.security) {
+    const names = Object.keys(requirement);
+    if (names.length === 0) continue;
+    let caller: TCaller | undefined;
+    let satisfied = true;
+    for (const name of names) {
+      const scheme = spec.securitySchemes[name];
+      const credentials = scheme && parseCredentials(req, name, scheme);
+      if (credentials === "malformed") throw unauthorized("Malformed Authorization header", challenge);
+      if (!credentials) {
+        satisfied = false;
+        break;
+      }
+      sawCredentials = true;
+      const verified = options.authenticate ? await options.authenticate(credentials, req) : undefined;
+      if (!verified) throw unauthorized("Invalid credentials", challenge);
+      caller = verified;
+    }
+    if (!satisfied || !caller) continue;
+    const roles = names.flatMap((name) => requirement[name] ?? []);
+    // Role lists follow ServiceStack's RequiresAnyRole: any one listed role admits the caller.
+    if (roles.length === 0 || roles.some((role) => caller.roles.includes(role))) return caller;
+    forbidden = true;
+  }
+  if (forbidden) {
+    throw new RouterError({ status: 403, code: "Forbidden", message: "Invalid Role", errors: [] });
+  }
+  if (optional && !sawCredentials) return undefined;
+  throw unauthorized("Not Authenticated", challenge);
+}
+
+export function authorizer(operation: OperationSpec, spec: ApiSpec, options: RouterOptions<Caller, unknown>): RequestHandler {
+  return async (req, _res, next) => {
+    try {
+      stateOf(req).caller = await authorize(req, operation, spec, options);
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
