@@ -1,23 +1,24 @@
-// npm run bench [-- --duration 5 --connections 10 --sizes 10000,100000,1000000 --smoke]
+// npm run bench [-- --duration 5 --connections 10 --sizes 10000,100000,1000000 --rounds 3 --workers 2 --smoke]
 //
 // Every number is measured in this one run, side by side, against servers in their own
 // processes on 127.0.0.1 (autocannon, bounded in time and connections):
 //   - the default page on (a) bare node:http sending the same bytes, (b) our Express app
-//     with validation off, (c) our server as shipped, (d) the Prism mock;
+//     with validation off, (c) our server as shipped, compiled and with workers, (e) the
+//     Fastify peer, (d) the Prism mock (side-by-side.ts);
 //   - every filter, sort and scope on (c), one connection, so p50 is the service time;
 //   - simplifiedPaging against full paging on a broad filter;
 //   - all=true as JSON and CSV at each size: time and the server's peak RSS.
 // Prints the tables and, unless --smoke, writes them into BENCHMARKS.md.
-import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import autocannon from "autocannon";
-import { demoData, DEMO_PASSWORD } from "../../server/demo/demo-data.js";
+import { demoData } from "../../server/demo/demo-data.js";
 import { seedDatabase } from "../../server/demo/seed.js";
 import { formatTable } from "../../client/table.js";
+import { auth, formatMarkdown, type Measured, startApp } from "./servers.js";
+import { sideBySide } from "./side-by-side.js";
 
 const { values: opts } = parseArgs({
   options: {
@@ -27,6 +28,8 @@ const { values: opts } = parseArgs({
     dir: { type: "string", default: ".tmp/bench" },
     smoke: { type: "boolean", default: false },
     out: { type: "string", default: "BENCHMARKS.md" },
+    rounds: { type: "string", default: "3" },
+    workers: { type: "string", default: String(Math.max(2, os.availableParallelism())) },
   },
 });
 
@@ -41,7 +44,6 @@ const largest = sizes.at(-1)!;
 const root = path.resolve(import.meta.dirname, "../..");
 const dir = path.resolve(root, opts.dir, smoke ? "smoke" : "");
 const say = (line: string) => process.stderr.write(`${line}\n`);
-const auth = (user: string) => `Basic ${Buffer.from(`${user}:${DEMO_PASSWORD}`).toString("base64")}`;
 
 // ---------------------------------------------------------------------------------------
 // Databases and servers.
@@ -66,88 +68,6 @@ async function ensureDatabase(size: number): Promise<void> {
     },
   });
   say(`  seeded in ${(result.elapsedMs / 1000).toFixed(1)} s`);
-}
-
-interface Running {
-  url: string;
-  pid: number;
-  stop: () => Promise<void>;
-}
-
-function startProcess(command: string, args: string[], ready: RegExp, urlOf: (match: RegExpMatchArray) => string): Promise<Running> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(command, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    const timer = setTimeout(() => reject(new Error(`${args.join(" ")} did not start:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = output.match(ready);
-      if (!match) return;
-      clearTimeout(timer);
-      child.stdout!.off("data", onData);
-      resolve({
-        url: urlOf(match),
-        pid: child.pid!,
-        stop: () =>
-          new Promise((done) => {
-            if (child.exitCode !== null) return done();
-            child.once("exit", () => done());
-            child.kill("SIGTERM");
-          }),
-      });
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code}:\n${output}`)));
-  });
-}
-
-const benchServer = path.join(root, "scripts/bench/bench-server.ts");
-const startApp = (validation: "validate" | "plain", size: number) =>
-  startProcess(
-    process.execPath,
-    ["--import", "tsx", benchServer, "app", validation, `sqlite:${databaseFor(size)}`],
-    /listening (\d+)/,
-    (m) => `http://127.0.0.1:${m[1]}`,
-  );
-const startBare = (file: string) =>
-  startProcess(process.execPath, ["--import", "tsx", benchServer, "bare", file], /listening (\d+)/, (m) => `http://127.0.0.1:${m[1]}`);
-const startRouterOnly = (file: string) =>
-  startProcess(process.execPath, ["--import", "tsx", benchServer, "router", file], /listening (\d+)/, (m) => `http://127.0.0.1:${m[1]}`);
-const startPrism = async () => {
-  const port = 4100 + Math.floor(Math.random() * 800);
-  return startProcess(
-    process.execPath,
-    [
-      path.join(root, "node_modules/@stoplight/prism-cli/dist/index.js"),
-      "mock",
-      "generated/openapi.json",
-      "--port",
-      String(port),
-      "--host",
-      "127.0.0.1",
-    ],
-    /Prism is listening on (http:\/\/\S+)/,
-    (m) => m[1]!,
-  );
-};
-
-// ---------------------------------------------------------------------------------------
-// Measuring.
-// ---------------------------------------------------------------------------------------
-
-interface Measured {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
-
-async function load(url: string, user: string, conns: number): Promise<Measured> {
-  // A short warm-up first: lazy initialisation (the validator compiles on first use) is not throughput.
-  await autocannon({ url, connections: 1, amount: 20, headers: { authorization: auth(user) } });
-  const result = await autocannon({ url, connections: conns, duration, headers: { authorization: auth(user) } });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
 }
 
 function getOnce(agent: http.Agent, url: string, authorization: string): Promise<number> {
@@ -271,63 +191,23 @@ const verdicts: [string, string, string, boolean][] = [];
 
 for (const size of sizes) await ensureDatabase(size);
 
-// 1. Side by side: the default page on (a) … (d).
+// 1. Side by side: the default page on every server (side-by-side.ts).
 say(`side by side: default page, ${connections} connections, ${duration} s each`);
-const shipped = await startApp("validate", largest);
-const plain = await startApp("plain", largest);
-const bodyFile = path.join(dir, "default-page.json");
-writeFileSync(
-  bodyFile,
-  Buffer.from(await (await fetch(`${shipped.url}/customers`, { headers: { authorization: auth("sysadmin") } })).arrayBuffer()),
-);
-const bare = await startBare(bodyFile);
-const routerOnly = await startRouterOnly(bodyFile);
-const prism = await startPrism();
-// Rounds interleave the servers, and each figure is the median of its rounds, so that a
-// noisy neighbour on a shared machine skews one round of every server, not one server.
-const rounds = smoke ? 1 : 3;
-const servers = [
-  ["(a) bare node:http, same bytes precomputed", bare],
-  ["(a2) generated router + validation, page from memory", routerOnly],
-  ["(b) Express app, validation off", plain],
-  ["(c) our server as shipped", shipped],
-  ["(d) Prism mock", prism],
-] as const;
-const runs = new Map<string, Measured[]>();
-for (let round = 1; round <= rounds; round++) {
-  for (const [label, server] of servers) {
-    say(`  round ${round}/${rounds}: ${label}`);
-    runs.set(label, [...(runs.get(label) ?? []), await load(`${server.url}/customers`, "sysadmin", connections)]);
-  }
-}
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-const sideBySide: [string, Measured][] = servers.map(([label]) => {
-  const ms = runs.get(label)!;
-  return [
-    label,
-    {
-      rps: median(ms.map((m) => m.rps)),
-      p50: median(ms.map((m) => m.p50)),
-      p99: median(ms.map((m) => m.p99)),
-      errors: ms.reduce((n, m) => n + m.errors, 0),
-    },
-  ];
+const compared = await sideBySide({
+  databaseFile: databaseFor(largest),
+  customers: largest,
+  dir,
+  connections,
+  duration,
+  rounds: smoke ? 1 : Number(opts.rounds),
+  workers: Number(opts.workers),
+  say,
 });
-await Promise.all([bare.stop(), routerOnly.stop(), plain.stop(), prism.stop()]);
-const limit = sideBySide[0]![1].rps;
-sections.push(
-  `### The default page, side by side (${connections} connections, ${duration} s each, median of ${rounds} interleaved rounds, ${largest.toLocaleString("en-US")} customers)\n\n` +
-    formatMarkdown(
-      ["server", "requests/s", "p50 ms", "p99 ms", "errors", "ratio to (a)"],
-      sideBySide.map(([label, m]) => [label, m.rps.toFixed(0), String(m.p50), String(m.p99), String(m.errors), (m.rps / limit).toFixed(2)]),
-    ),
-);
-const [, b] = sideBySide[2]!;
-const [, c] = sideBySide[3]!;
-verdicts.push(["validation costs little: (c)/(b)", ">= 0.8", (c.rps / b.rps).toFixed(2), c.rps / b.rps >= 0.8]);
-verdicts.push(["near the limit: (c)/(a)", ">= 0.5", (c.rps / limit).toFixed(2), c.rps / limit >= 0.5]);
+sections.push(compared.section);
+verdicts.push(...compared.verdicts);
 
 // 2. Every filter on (c), one request at a time.
+const shipped = await startApp("validate", databaseFor(largest));
 say(`filters: one request at a time, ${duration} s each`);
 const { filters, broad } = scenarios(largest);
 const filterRows: string[][] = [];
@@ -394,7 +274,7 @@ say("all=true streaming: time and peak RSS");
 const streamRows: string[][] = [];
 for (const size of sizes) {
   for (const format of ["json", "csv"] as const) {
-    const server = await startApp("validate", size);
+    const server = await startApp("validate", databaseFor(size));
     const idle = peakRssMb(server.pid);
     const { ms: took, bytes } = await drain(`${server.url}/customers?all=true${format === "csv" ? "&format=csv" : ""}`);
     const peak = peakRssMb(server.pid);
@@ -416,14 +296,6 @@ sections.push(
   "### all=true, streamed (a fresh server process each; RSS from /proc VmHWM)\n\n" +
     formatMarkdown(["rows", "format", "seconds", "MB sent", "RSS at start MB", "peak RSS MB"], streamRows),
 );
-
-function formatMarkdown(headers: string[], rows: string[][]): string {
-  return [
-    `| ${headers.join(" | ")} |`,
-    `| ${headers.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
-    ...rows.map((r) => `| ${r.join(" | ")} |`),
-  ].join("\n");
-}
 
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
 const machine = `${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`;
