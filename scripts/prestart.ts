@@ -1,33 +1,16 @@
 // npm start's prestart step, so the server itself never loads the generator: like make,
-// regenerate generated/ when a spec file is newer than the bundle, then rebuild the docs
-// page when the bundle is newer than it. A broken spec with a previous good generation
+// regenerate generated/ when a spec file is newer than the bundle, rebuild the docs page
+// when the bundle is newer than it, and compile dist/ when its sources are newer. A broken spec with a previous good generation
 // is a warning (the server serves the last good code); with none it stops the start.
-import { readdirSync, statSync } from "node:fs";
-import path from "node:path";
-import { generate, writeOutputs } from "./generator/pipeline.js";
+import { buildIfStale, newestMtime } from "./build.js";
 import { buildDocsIfStale } from "./spec/build-docs.js";
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
-function mtimeOr0(file: string): number {
-  try {
-    return statSync(file).mtimeMs;
-  } catch {
-    return 0;
-  }
-}
-
 async function generateIfStale(): Promise<void> {
-  const built = mtimeOr0("generated/openapi.json");
-  if (built >= Math.max(newestMtime("openapi"), mtimeOr0("redocly.yaml"))) return;
+  const built = newestMtime("generated/openapi.json");
+  if (built >= Math.max(newestMtime("openapi"), newestMtime("redocly.yaml"))) return;
   try {
+    // Loaded only when needed: the generator and Redocly take seconds to import, every start.
+    const { generate, writeOutputs } = await import("./generator/pipeline.js");
     const outputs = await generate({ specPath: "openapi/openapi.yaml", lint: true, onProblem: (line) => console.error(line) });
     const written = await writeOutputs("generated", outputs);
     console.error(`prestart: regenerated ${written.length} file(s) from openapi/`);
@@ -43,6 +26,8 @@ try {
   await generateIfStale();
   const docs = await buildDocsIfStale();
   if (docs.built) console.error(`prestart: docs rebuilt in ${Math.round(docs.ms)} ms`);
+  const compiled = await buildIfStale();
+  if (compiled.built) console.error(`prestart: dist/ compiled in ${(compiled.ms / 1000).toFixed(1)} s`);
 } catch (error) {
   console.error(`prestart: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;

@@ -1,8 +1,18 @@
 // Settings from the environment, checked once at start so a typo fails loudly, and the
 // paths of what the build steps before start leave for the server to serve.
+import { existsSync } from "node:fs";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-const root = fileURLToPath(new URL("../", import.meta.url));
+/** The checkout: the nearest folder with a package.json, the same from server/ (tsx) and dist/server/ (compiled). */
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "package.json"))) return `${dir}/`;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
+
+const root = packageRoot(fileURLToPath(new URL(".", import.meta.url)));
 
 /** Absolute, so the server and the tests find them whatever their working directory. */
 export const PATHS = {
@@ -23,6 +33,8 @@ export interface Config {
   development: boolean;
   /** Customers `npm start` seeds into an empty database. */
   demoCustomers: number;
+  /** WEB_CONCURRENCY: worker processes (node:cluster); 1 serves from the main process. */
+  workers: number;
 }
 
 function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
@@ -41,5 +53,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || "info",
     development: env.NODE_ENV === "development",
     demoCustomers: integer("DEMO_CUSTOMERS", env.DEMO_CUSTOMERS, 2000, 0, 10_000_000),
+    workers: integer("WEB_CONCURRENCY", env.WEB_CONCURRENCY, 1, 1, 64),
   };
 }

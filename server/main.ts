@@ -1,60 +1,26 @@
-// npm start (after its prestart step has regenerated and built the docs if stale):
-// migrate, seed demo data into an empty database, serve, and shut down cleanly on
-// SIGTERM/SIGINT.
-import { pino } from "pino";
-import { loadConfig } from "./config.js";
-import { createApp } from "./http/app.js";
-import { DEMO_PASSWORD, demoApiKey } from "./demo/demo-data.js";
-import { seedDatabase } from "./demo/seed.js";
-import { openStore, redactUrl } from "./store/open.js";
+// npm start (after its prestart step has regenerated, rebuilt the docs and compiled dist/
+// if stale): migrate, seed demo data into an empty database, serve, and stop cleanly on
+// SIGTERM/SIGINT. WEB_CONCURRENCY=N > 1 serves from N node:cluster workers (cluster.ts).
+import cluster from "node:cluster";
+import { type Logger, pino } from "pino";
+import { runPrimary, runWorker } from "./cluster.js";
+import { type Config, loadConfig } from "./config.js";
+import { banner, boundPort, exitOnSignals, listen, prepareDatabase } from "./serve.js";
+import { redactUrl } from "./store/open.js";
+
+async function serveAlone(config: Config, logger: Logger): Promise<void> {
+  const store = await prepareDatabase(config, logger);
+  const server = await listen(store, config, logger);
+  exitOnSignals(server, store, logger);
+  const port = boundPort(server);
+  logger.info({ url: `http://${config.host}:${port}`, database: redactUrl(config.databaseUrl) }, "listening");
+  process.stdout.write(banner(config.host, port));
+}
 
 const config = loadConfig();
 const logger = pino({ level: config.logLevel });
-
-async function main(): Promise<void> {
-  const store = await openStore(config.databaseUrl);
-  if (await store.isEmpty()) {
-    logger.info({ customers: config.demoCustomers }, "empty database: seeding demo data");
-    const seeded = await seedDatabase(store, config.demoCustomers);
-    logger.info({ customers: seeded.customers, ms: Math.round(seeded.elapsedMs) }, "demo data seeded");
-  }
-  const app = createApp({ store, logger, development: config.development });
-  const server = app.listen(config.port, config.host, () => {
-    const address = server.address();
-    const port = typeof address === "object" && address ? address.port : config.port;
-    const base = `http://${config.host}:${port}`;
-    logger.info({ url: base, database: redactUrl(config.databaseUrl) }, "listening");
-    process.stdout.write(
-      `${[
-        "",
-        `  Customers API  ${base}/customers`,
-        `  CSV            ${base}/customers.csv`,
-        `  Docs           ${base}/docs   (spec: ${base}/openapi.json)`,
-        `  Demo users (password "${DEMO_PASSWORD}") and their Bearer API keys:`,
-        ...["sysadmin", "manager", "customer", "nobody"].map((user) => `    ${user.padEnd(9)} ${demoApiKey(user)}`),
-        `  Try: curl -u sysadmin:${DEMO_PASSWORD} '${base}/customers?countPerPage=3'`,
-        "",
-      ].join("\n")}\n`,
-    );
-  });
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "shutting down");
-    // Stop accepting, let in-flight requests finish, then close the database.
-    server.close(() => {
-      void store.close().then(() => process.exit(0));
-    });
-    server.closeIdleConnections();
-    setTimeout(() => process.exit(1), 10_000).unref();
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
-}
-
-main().catch((error: unknown) => {
+const run = cluster.isWorker ? runWorker : config.workers > 1 ? runPrimary : serveAlone;
+run(config, logger).catch((error: unknown) => {
   logger.fatal({ err: error }, "failed to start");
   process.exit(1);
 });

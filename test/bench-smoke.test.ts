@@ -16,6 +16,9 @@ it("npm run bench -- --smoke reports every section", async () => {
     "(a2) generated router",
     "(b) Express app, validation off",
     "(c) our server as shipped",
+    "(c1) compiled",
+    "(cN) compiled, WEB_CONCURRENCY=",
+    "(e) Fastify peer",
     "(d) Prism mock",
   ]) {
     expect(stdout).toContain(server);

@@ -1,9 +1,10 @@
-// npm run bench [-- --duration 5 --requests N --connections 10 --sizes 10000,100000,1000000 --smoke]
+// npm run bench [-- --duration 5 --requests N --connections 10 --sizes 10000,100000,1000000 --rounds 3 --workers 2 --smoke]
 //
 // Every number is measured in this one run, side by side, against servers in their own
 // processes on 127.0.0.1 (autocannon, bounded in time, or in requests with --requests):
 //   - the default page on (a) bare node:http sending the same bytes, (b) our Express app
-//     with validation off, (c) our server as shipped, (d) the Prism mock;
+//     with validation off, (c) our server as shipped, compiled and with workers, (e) the
+//     Fastify peer, (d) the Prism mock (side-by-side.ts);
 //   - every filter, sort and scope on (c), one connection, so p50 is the service time;
 //   - simplifiedPaging against full paging on a broad filter;
 //   - all=true as JSON and CSV at each size: time and the server's peak RSS.
@@ -13,11 +14,12 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "no
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { demoData, DEMO_PASSWORD } from "../../server/demo/demo-data.js";
+import { demoData } from "../../server/demo/demo-data.js";
 import { seedDatabase } from "../../server/demo/seed.js";
 import { formatTable } from "../../client/table.js";
-import { type Bound, drain, load, type Measured, peakRssMb, serviceTime } from "./measure.js";
-import { startServer as start } from "./process.js";
+import { type Bound, drain, peakRssMb, serviceTime } from "./measure.js";
+import { auth, formatMarkdown, startApp } from "./servers.js";
+import { sideBySide } from "./side-by-side.js";
 
 const { values: opts } = parseArgs({
   options: {
@@ -28,6 +30,8 @@ const { values: opts } = parseArgs({
     requests: { type: "string" },
     smoke: { type: "boolean", default: false },
     out: { type: "string", default: "BENCHMARKS.md" },
+    rounds: { type: "string", default: "3" },
+    workers: { type: "string", default: String(Math.max(2, os.availableParallelism())) },
   },
 });
 
@@ -44,7 +48,6 @@ const largest = sizes.at(-1)!;
 const root = path.resolve(import.meta.dirname, "../..");
 const dir = path.resolve(root, opts.dir, smoke ? "smoke" : "");
 const say = (line: string) => process.stderr.write(`${line}\n`);
-const auth = (user: string) => `Basic ${Buffer.from(`${user}:${DEMO_PASSWORD}`).toString("base64")}`;
 const sysadmin = auth("sysadmin");
 
 // ---------------------------------------------------------------------------------------
@@ -71,27 +74,6 @@ async function ensureDatabase(size: number): Promise<void> {
   });
   say(`  seeded in ${(result.elapsedMs / 1000).toFixed(1)} s`);
 }
-
-const benchServer = path.join(root, "scripts/bench/bench-server.ts");
-const localUrl = (m: RegExpMatchArray) => `http://127.0.0.1:${m[1]}`;
-const startApp = (validation: "validate" | "plain", size: number) =>
-  start(["--import", "tsx", benchServer, "app", validation, `sqlite:${databaseFor(size)}`], /listening (\d+)/, localUrl);
-const startBare = (file: string) => start(["--import", "tsx", benchServer, "bare", file], /listening (\d+)/, localUrl);
-const startRouterOnly = (file: string) => start(["--import", "tsx", benchServer, "router", file], /listening (\d+)/, localUrl);
-const startPrism = () =>
-  start(
-    [
-      path.join(root, "node_modules/@stoplight/prism-cli/dist/index.js"),
-      "mock",
-      "generated/openapi.json",
-      "--port",
-      "0",
-      "--host",
-      "127.0.0.1",
-    ],
-    /Prism is listening on (http:\/\/\S+)/,
-    (m) => m[1]!,
-  );
 
 const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1));
 
@@ -163,61 +145,23 @@ const verdicts: [string, string, string, boolean][] = [];
 
 for (const size of sizes) await ensureDatabase(size);
 
-// 1. Side by side: the default page on (a) … (d).
+// 1. Side by side: the default page on every server (side-by-side.ts).
 say(`side by side: default page, ${connections} connections, ${boundText} each`);
-// Started together: each is a process of its own, and start-up is most of a smoke run.
-const [shipped, plain] = await Promise.all([startApp("validate", largest), startApp("plain", largest)]);
-const bodyFile = path.join(dir, "default-page.json");
-writeFileSync(
-  bodyFile,
-  Buffer.from(await (await fetch(`${shipped.url}/customers`, { headers: { authorization: sysadmin } })).arrayBuffer()),
-);
-const [bare, routerOnly, prism] = await Promise.all([startBare(bodyFile), startRouterOnly(bodyFile), startPrism()]);
-// Rounds interleave the servers, and each figure is the median of its rounds, so that a
-// noisy neighbour on a shared machine skews one round of every server, not one server.
-const rounds = smoke ? 1 : 3;
-const servers = [
-  ["(a) bare node:http, same bytes precomputed", bare],
-  ["(a2) generated router + validation, page from memory", routerOnly],
-  ["(b) Express app, validation off", plain],
-  ["(c) our server as shipped", shipped],
-  ["(d) Prism mock", prism],
-] as const;
-const runs = new Map<string, Measured[]>();
-for (let round = 1; round <= rounds; round++) {
-  for (const [label, server] of servers) {
-    say(`  round ${round}/${rounds}: ${label}`);
-    runs.set(label, [...(runs.get(label) ?? []), await load(`${server.url}/customers`, sysadmin, connections, bound)]);
-  }
-}
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-const sideBySide: [string, Measured][] = servers.map(([label]) => {
-  const ms = runs.get(label)!;
-  return [
-    label,
-    {
-      rps: median(ms.map((m) => m.rps)),
-      p50: median(ms.map((m) => m.p50)),
-      p99: median(ms.map((m) => m.p99)),
-      errors: ms.reduce((n, m) => n + m.errors, 0),
-    },
-  ];
+const compared = await sideBySide({
+  databaseFile: databaseFor(largest),
+  customers: largest,
+  dir,
+  connections,
+  bound,
+  rounds: smoke ? 1 : Number(opts.rounds),
+  workers: Number(opts.workers),
+  say,
 });
-await Promise.all([bare.stop(), routerOnly.stop(), plain.stop(), prism.stop()]);
-const limit = sideBySide[0]![1].rps;
-sections.push(
-  `### The default page, side by side (${connections} connections, ${boundText} each, median of ${rounds} interleaved rounds, ${largest.toLocaleString("en-US")} customers)\n\n` +
-    formatMarkdown(
-      ["server", "requests/s", "p50 ms", "p99 ms", "errors", "ratio to (a)"],
-      sideBySide.map(([label, m]) => [label, m.rps.toFixed(0), String(m.p50), String(m.p99), String(m.errors), (m.rps / limit).toFixed(2)]),
-    ),
-);
-const [, b] = sideBySide[2]!;
-const [, c] = sideBySide[3]!;
-verdicts.push(["validation costs little: (c)/(b)", ">= 0.8", (c.rps / b.rps).toFixed(2), c.rps / b.rps >= 0.8]);
-verdicts.push(["near the limit: (c)/(a)", ">= 0.5", (c.rps / limit).toFixed(2), c.rps / limit >= 0.5]);
+sections.push(compared.section);
+verdicts.push(...compared.verdicts);
 
 // 2. Every filter on (c), one request at a time.
+const shipped = await startApp("validate", databaseFor(largest));
 say(`filters: one request at a time, ${boundText} each`);
 const { filters, broad } = scenarios(largest);
 const filterRows: string[][] = [];
@@ -285,7 +229,7 @@ say("all=true streaming: time and peak RSS");
 const streamRows: string[][] = [];
 for (const size of sizes) {
   for (const format of ["json", "csv"] as const) {
-    const server = await startApp("validate", size);
+    const server = await startApp("validate", databaseFor(size));
     const idle = peakRssMb(server.pid);
     const { ms: took, bytes } = await drain(`${server.url}/customers?all=true${format === "csv" ? "&format=csv" : ""}`, sysadmin);
     const peak = peakRssMb(server.pid);
@@ -307,14 +251,6 @@ sections.push(
   "### all=true, streamed (a fresh server process each; RSS from /proc VmHWM)\n\n" +
     formatMarkdown(["rows", "format", "seconds", "MB sent", "RSS at start MB", "peak RSS MB"], streamRows),
 );
-
-function formatMarkdown(headers: string[], rows: string[][]): string {
-  return [
-    `| ${headers.join(" | ")} |`,
-    `| ${headers.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
-    ...rows.map((r) => `| ${r.join(" | ")} |`),
-  ].join("\n");
-}
 
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
 const machine = `${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`;

@@ -16,7 +16,7 @@ import { formatTable } from "../../client/table.js";
 import { hashPassword } from "../../server/auth/credentials.js";
 import { seedDatabase } from "../../server/demo/seed.js";
 import { openStore } from "../../server/store/open.js";
-import { startServer } from "./process.js";
+import { startApp } from "./servers.js";
 
 const { values: opts } = parseArgs({
   options: {
@@ -110,11 +110,7 @@ async function main(): Promise<void> {
   const rows: string[][] = [];
   for (const [s, scenario] of scenarios.entries()) {
     // A fresh server per scenario: no counters or cached successes carried over.
-    const server = await startServer(
-      ["--import", "tsx", path.join(root, "scripts/bench/bench-server.ts"), "app", "validate", `sqlite:${file}`],
-      /listening (\d+)/,
-      (m) => `http://127.0.0.1:${m[1]}`,
-    );
+    const server = await startApp("validate", file);
     try {
       const url = new URL(server.url);
       const deadline = Date.now() + seconds * 1000;

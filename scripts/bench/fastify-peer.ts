@@ -1,0 +1,157 @@
+// The benchmark's peer: the same GET /customers on Fastify, what a user would pick instead
+// of our generated Express router. Same store, same credential check and handlers, same
+// lenient binding; Fastify's own machinery for the rest: Ajv on the spec's parameter
+// schemas, and fast-json-stringify compiled from the spec's response schemas (Fastify
+// does not validate responses; it serializes what the schema names and drops the rest).
+//
+//   fastify-peer.ts <DATABASE_URL>    prints `listening <port>` when ready
+import { Readable } from "node:stream";
+import type { Request } from "express";
+import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
+import type { ListCustomersResult } from "../../generated/server.js";
+import { apiSpec } from "../../generated/server.js";
+import { bindQuery } from "../../generated/runtime/binding.js";
+import type { FieldFailure } from "../../generated/runtime/handler.js";
+import { type Caller, createAuthenticate } from "../../server/auth/callers.js";
+import { CredentialVerifier } from "../../server/auth/credentials.js";
+import { LOGIN_LIMITS, LoginThrottle } from "../../server/auth/throttle.js";
+import { errorBody } from "../../server/http/error-body.js";
+import { listCustomersHandlers } from "../../server/http/list-customers.js";
+import { openStore } from "../../server/store/open.js";
+
+type Json = Record<string, unknown>;
+const document = apiSpec.document as Json;
+const operation = apiSpec.operations.find((o) => o.name === "listCustomers")!;
+
+/** A local JSON pointer of the spec (`#/components/...`). */
+function resolve(node: Json): Json {
+  const ref = node.$ref;
+  if (typeof ref !== "string") return node;
+  return resolve(
+    ref
+      .slice(2)
+      .split("/")
+      .reduce<Json>((at, key) => at[key] as Json, document),
+  );
+}
+
+/** A copy whose local refs point into the shared schema below. */
+function rebased(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(rebased);
+  if (!node || typeof node !== "object") return node;
+  return Object.fromEntries(
+    Object.entries(node).map(([key, value]) => [key, key === "$ref" && typeof value === "string" ? `spec${value}` : rebased(value)]),
+  );
+}
+
+const specOperation = resolve((document.paths as Json)[operation.path] as Json)[operation.method] as Json;
+const parameters = (specOperation.parameters as Json[]).map(resolve).filter((p) => p.in === "query");
+const querystring = {
+  type: "object",
+  properties: Object.fromEntries(parameters.map((p) => [p.name, rebased(p.schema)])),
+  required: parameters.filter((p) => p.required).map((p) => p.name),
+};
+// The spec's component schemas under one $id, so their own `#/components/...` refs resolve.
+const shared = { $id: "spec", components: { schemas: (document.components as Json).schemas } };
+const response = Object.fromEntries(
+  Object.entries(specOperation.responses as Json).flatMap(([status, value]) => {
+    const schema = ((resolve(value as Json).content as Json | undefined)?.["application/json"] as Json | undefined)?.schema as Json;
+    return schema ? [[status, rebased(schema)]] : [];
+  }),
+);
+const roles = new Set(operation.security.flatMap((requirement) => Object.values(requirement).flat()));
+
+const bindingErrors = Symbol("bindingErrors");
+const callerOf = new WeakMap<FastifyRequest, Caller>();
+
+function fail(reply: FastifyReply, status: number, code: string, message: string, errors: FieldFailure[] = []) {
+  return reply.code(status).send(errorBody({ status, code, message, errors }));
+}
+
+const store = await openStore(process.argv[2]!);
+const authenticate = createAuthenticate(new CredentialVerifier(store), new LoginThrottle(LOGIN_LIMITS));
+const handlers = listCustomersHandlers(store);
+
+const app = Fastify({
+  logger: false,
+  // ServiceStack's binding, as ours: the values come out typed, defaults applied; Ajv then checks them.
+  routerOptions: {
+    querystringParser: (raw: string) => {
+      const bound = bindQuery(raw, operation.query);
+      return bound.errors.length ? { [bindingErrors]: bound.errors } : bound.values;
+    },
+  },
+  ajv: { customOptions: { strict: false, coerceTypes: false, removeAdditional: false } },
+});
+app.addSchema(shared);
+interface AjvError {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params: { missingProperty?: string };
+}
+app.setErrorHandler((error: { validation?: AjvError[]; message: string }, _request, reply) => {
+  if (!error.validation) return fail(reply, 500, "InternalServerError", "Internal error");
+  const errors = error.validation.map((e) => {
+    const field = e.params.missingProperty ?? e.instancePath.split("/")[1] ?? "query";
+    return { field, code: e.keyword.charAt(0).toUpperCase() + e.keyword.slice(1), message: `${field} ${e.message ?? "is invalid"}` };
+  });
+  return fail(reply, 400, errors[0]?.code ?? "BadRequest", errors[0]?.message ?? error.message, errors);
+});
+
+app.get(operation.path, {
+  schema: { querystring, response },
+  preValidation: async (request, reply) => {
+    const errors = (request.query as { [bindingErrors]?: FieldFailure[] })[bindingErrors];
+    if (errors) return fail(reply, 400, errors[0]!.code, errors[0]!.message, errors);
+  },
+  preHandler: async (request, reply) => {
+    const header = request.headers.authorization ?? "";
+    const [scheme = "", value = ""] = header.split(" ", 2);
+    let caller: Caller | undefined;
+    if (scheme.toLowerCase() === "basic") {
+      const text = Buffer.from(value, "base64").toString("utf8");
+      const at = text.indexOf(":");
+      if (at > 0)
+        caller = await authenticate(
+          { scheme: "basicAuth", type: "basic", username: text.slice(0, at), password: text.slice(at + 1) },
+          request.raw as unknown as Request,
+        );
+    } else if (scheme.toLowerCase() === "bearer" && value)
+      caller = await authenticate({ scheme: "bearerAuth", type: "bearer", token: value }, request.raw as unknown as Request);
+    if (!caller) {
+      reply.header("WWW-Authenticate", 'Basic realm="Evo Voice", Bearer realm="Evo Voice"');
+      return fail(reply, 401, "Unauthorized", "Not Authenticated");
+    }
+    if (!caller.roles.some((role) => roles.has(role))) return fail(reply, 403, "Forbidden", "Invalid Role");
+    callerOf.set(request, caller);
+  },
+  handler: async (request, reply) => {
+    const query = request.query as Parameters<typeof handlers.listCustomers>[0]["query"];
+    const csv = query.format === "csv" || (request.headers.accept ?? "").includes("text/csv");
+    const result: ListCustomersResult = await handlers.listCustomers({
+      query,
+      caller: callerOf.get(request)!,
+      accept: csv ? "text/csv" : "application/json",
+      // Our handlers read nothing from the request; the type is Express's.
+      request: request.raw as unknown as Request,
+    });
+    reply.code(result.status);
+    if ("headers" in result && result.headers) reply.headers(result.headers as Record<string, string>);
+    const body = result.body as unknown;
+    if (result.contentType === "text/csv") return reply.type("text/csv").send(body);
+    if (body && typeof body === "object" && "chunks" in body) {
+      return reply.type("application/json; charset=utf-8").send(Readable.from((body as { chunks: () => AsyncIterable<string> }).chunks()));
+    }
+    return reply.send(body);
+  },
+});
+
+await app.listen({ port: 0, host: "127.0.0.1" });
+process.stdout.write(`listening ${(app.server.address() as { port: number }).port}\n`);
+process.on("SIGTERM", () => {
+  void app.close().then(async () => {
+    await store.close();
+    process.exit(0);
+  });
+});

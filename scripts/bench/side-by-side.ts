@@ -1,0 +1,121 @@
+// The default page on every server that could answer it, measured in one run: the limit,
+// our app without and with validation, the compiled build alone and with workers, the
+// Fastify peer, and the Prism mock. Rounds interleave the servers, and each figure is
+// the median of its rounds, so a noisy neighbour on a shared machine skews one round of
+// every server, not one server.
+import { isDeepStrictEqual } from "node:util";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { buildIfStale } from "../build.js";
+import { type Bound, load, type Measured } from "./measure.js";
+import {
+  auth,
+  formatMarkdown,
+  median,
+  type Running,
+  startApp,
+  startBare,
+  startCompiled,
+  startFastifyPeer,
+  startPrism,
+  startRouterOnly,
+} from "./servers.js";
+
+export interface SideBySideOptions {
+  databaseFile: string;
+  customers: number;
+  /** Where the precomputed page for (a) and (a2) is written. */
+  dir: string;
+  connections: number;
+  bound: Bound;
+  rounds: number;
+  workers: number;
+  say: (line: string) => void;
+}
+
+export type Verdict = [what: string, wanted: string, measured: string, met: boolean];
+
+const defaultPage = async (server: Running) =>
+  Buffer.from(await (await fetch(`${server.url}/customers`, { headers: { authorization: auth("sysadmin") } })).arrayBuffer());
+
+export async function sideBySide(o: SideBySideOptions): Promise<{ section: string; verdicts: Verdict[] }> {
+  const build = await buildIfStale();
+  if (build.built) o.say(`  compiled dist/ in ${(build.ms / 1000).toFixed(1)} s`);
+  const shipped = await startApp("validate", o.databaseFile);
+  const page = await defaultPage(shipped);
+  const bodyFile = path.join(o.dir, "default-page.json");
+  writeFileSync(bodyFile, page);
+  const peer = await startFastifyPeer(o.databaseFile);
+  // A peer that answers something else would make its speed meaningless.
+  if (!isDeepStrictEqual(JSON.parse((await defaultPage(peer)).toString()), JSON.parse(page.toString())))
+    throw new Error("the Fastify peer's default page differs from our server's");
+  const servers: [string, Running][] = [
+    ["(a) bare node:http, same bytes precomputed", await startBare(bodyFile)],
+    ["(a2) generated router + validation, page from memory", await startRouterOnly(bodyFile)],
+    ["(b) Express app, validation off", await startApp("plain", o.databaseFile)],
+    ["(c) our server as shipped", shipped],
+    ["(c1) compiled (npm start's node dist/), 1 process", await startCompiled(o.databaseFile, 1)],
+    [`(cN) compiled, WEB_CONCURRENCY=${o.workers}`, await startCompiled(o.databaseFile, o.workers)],
+    ["(e) Fastify peer: Ajv + fast-json-stringify, same store", peer],
+    ["(d) Prism mock", await startPrism()],
+  ];
+  const runs = new Map<string, Measured[]>();
+  for (let round = 1; round <= o.rounds; round++) {
+    for (const [label, server] of servers) {
+      o.say(`  round ${round}/${o.rounds}: ${label}`);
+      runs.set(label, [...(runs.get(label) ?? []), await load(`${server.url}/customers`, auth("sysadmin"), o.connections, o.bound)]);
+    }
+  }
+  await Promise.all(servers.map(([, server]) => server.stop()));
+
+  const rows = servers.map(([label]): [string, Measured, number[]] => {
+    const ms = runs.get(label)!;
+    const rps = ms.map((m) => m.rps);
+    return [
+      label,
+      {
+        rps: median(rps),
+        p50: median(ms.map((m) => m.p50)),
+        p99: median(ms.map((m) => m.p99)),
+        errors: ms.reduce((n, m) => n + m.errors, 0),
+      },
+      rps,
+    ];
+  });
+  const rps = (prefix: string) => rows.find(([label]) => label.startsWith(prefix))![1].rps;
+  const limit = rps("(a)");
+  const section =
+    `### The default page, side by side (${o.connections} connections, ${"requests" in o.bound ? `${o.bound.requests} requests` : `${o.bound.seconds} s`} each, median of ${o.rounds} interleaved rounds, ${o.customers.toLocaleString("en-US")} customers)\n\n` +
+    formatMarkdown(
+      ["server", "requests/s", "each round", "p50 ms", "p99 ms", "errors", "ratio to (a)", "ratio to (d)"],
+      rows.map(([label, m, each]) => [
+        label,
+        m.rps.toFixed(0),
+        each.map((r) => r.toFixed(0)).join(" / "),
+        String(m.p50),
+        String(m.p99),
+        String(m.errors),
+        (m.rps / limit).toFixed(3),
+        (m.rps / rps("(d)")).toFixed(2),
+      ]),
+    );
+  // Each ratio is the median of its per-round ratios: two servers measured seconds apart
+  // in one round share the neighbours' load, so pairing them cancels most of it.
+  const paired = (x: string, y: string) => {
+    const [xs, ys] = [x, y].map((prefix) => rows.find(([label]) => label.startsWith(prefix))![2]);
+    return median(xs!.map((value, i) => value / ys![i]!));
+  };
+  const ratio = (what: string, wanted: string, value: number, met: boolean): Verdict => [what, wanted, value.toFixed(2), met];
+  const loader = paired("(c1)", "(c) our");
+  return {
+    section,
+    verdicts: [
+      ratio("validation costs little: (c)/(b)", ">= 0.9", paired("(c) our", "(b)"), paired("(c) our", "(b)") >= 0.9),
+      ratio("near the limit: (c)/(a)", ">= 0.08", paired("(c) our", "(a)"), paired("(c) our", "(a)") >= 0.08),
+      ratio("faster than the mock: (c)/(d)", ">= 3", paired("(c) our", "(d)"), paired("(c) our", "(d)") >= 3),
+      ratio("not slower than Fastify: (c)/(e)", ">= 1", paired("(c) our", "(e)"), paired("(c) our", "(e)") >= 1),
+      ratio(`workers: (cN)/(c1), ${o.workers} workers`, ">= 1.5", paired("(cN)", "(c1)"), paired("(cN)", "(c1)") >= 1.5),
+      ratio("the tsx loader costs nothing: (c1)/(c)", "0.9 to 1.1", loader, Math.abs(loader - 1) <= 0.1),
+    ],
+  };
+}

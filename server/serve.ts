@@ -1,0 +1,89 @@
+// One serving process: the app on a listening socket, and its orderly end. Used as the
+// whole server when WEB_CONCURRENCY=1, and by each worker of cluster.ts otherwise.
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
+import type { Config } from "./config.js";
+import { DEMO_PASSWORD, demoApiKey } from "./demo/demo-data.js";
+import { seedDatabase } from "./demo/seed.js";
+import { createApp } from "./http/app.js";
+import { openStore } from "./store/open.js";
+import type { Store } from "./store/contract.js";
+
+/** Below the 10 s that systemd, Docker and Kubernetes wait before SIGKILL, with room to exit. */
+export const DRAIN_TIMEOUT_MS = 8_000;
+
+/** Migrates, and seeds demo data into an empty database: done once, before any worker serves. */
+export async function prepareDatabase(config: Config, logger: Logger): Promise<Store> {
+  const store = await openStore(config.databaseUrl);
+  if (await store.isEmpty()) {
+    logger.info({ customers: config.demoCustomers }, "empty database: seeding demo data");
+    const seeded = await seedDatabase(store, config.demoCustomers);
+    logger.info({ customers: seeded.customers, ms: Math.round(seeded.elapsedMs) }, "demo data seeded");
+  }
+  return store;
+}
+
+/** What `npm start` prints once the port is known, for a person at a terminal. */
+export function banner(host: string, port: number): string {
+  const base = `http://${host}:${port}`;
+  return `${[
+    "",
+    `  Customers API  ${base}/customers`,
+    `  CSV            ${base}/customers.csv`,
+    `  Docs           ${base}/docs   (spec: ${base}/openapi.json)`,
+    `  Demo users (password "${DEMO_PASSWORD}") and their Bearer API keys:`,
+    ...["sysadmin", "manager", "customer", "nobody"].map((user) => `    ${user.padEnd(9)} ${demoApiKey(user)}`),
+    `  Try: curl -u sysadmin:${DEMO_PASSWORD} '${base}/customers?countPerPage=3'`,
+    "",
+  ].join("\n")}\n`;
+}
+
+/** Listens; resolves with the server once the port is bound. */
+export function listen(store: Store, config: Config, logger: Logger): Promise<Server> {
+  const app = createApp({ store, logger, development: config.development });
+  return new Promise((resolve, reject) => {
+    const server = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(server)));
+    server.once("error", reject);
+  });
+}
+
+export function boundPort(server: Server): number {
+  return (server.address() as AddressInfo).port;
+}
+
+/**
+ * On SIGTERM or SIGINT: stop accepting, let in-flight requests (a stream included) finish,
+ * close the database, exit 0; exit 1 if draining outlasts DRAIN_TIMEOUT_MS.
+ */
+export function exitOnSignals(server: Server, store: Store, logger: Logger): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down: draining in-flight requests");
+    server.close(() => {
+      store.close().then(
+        () => {
+          logger.info("stopped");
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, "closing the database failed");
+          process.exit(1);
+        },
+      );
+    });
+    // close() drops the connections idle right now; a kept-alive connection whose request
+    // was in flight becomes idle later and would hold the server open until its client
+    // hangs up, so idle ones are swept until the last is gone.
+    server.closeIdleConnections();
+    setInterval(() => server.closeIdleConnections(), 100).unref();
+    setTimeout(() => {
+      logger.error({ ms: DRAIN_TIMEOUT_MS }, "requests still in flight after the drain timeout: exiting");
+      process.exit(1);
+    }, DRAIN_TIMEOUT_MS).unref();
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
