@@ -17,6 +17,13 @@ export const ROWS_BY_SEQ = `SELECT c.seq, c.id, c.account_id, c.parent_id, c.nam
   FROM json_each(?) j CROSS JOIN customers c LEFT JOIN customer_documents d ON d.seq = c.seq
   WHERE c.seq = j.value ORDER BY j.key`;
 
+/** One executed statement, for explain(): every query the planner and the page run is recorded when a trace is given. */
+export interface TracedStatement {
+  role: string;
+  sql: string;
+  params: unknown[];
+}
+
 export interface CustomerRow {
   seq: number;
   id: string;
@@ -63,6 +70,35 @@ export class Reader {
     }
     this.cache.set(sql, s);
     return s;
+  }
+
+  /** The first column of the first row. */
+  value<T>(role: string, sql: string, params: unknown[], trace?: TracedStatement[]): T | undefined {
+    trace?.push({ role, sql, params });
+    const row = this.stmt(sql).raw(true).get(params) as unknown[] | undefined;
+    return row?.[0] as T | undefined;
+  }
+
+  column<T>(role: string, sql: string, params: unknown[], trace?: TracedStatement[]): T[] {
+    trace?.push({ role, sql, params });
+    return (this.stmt(sql).raw(true).all(params) as unknown[][]).map((r) => r[0] as T);
+  }
+
+  all<T>(role: string, sql: string, params: unknown[], trace?: TracedStatement[]): T[] {
+    trace?.push({ role, sql, params });
+    return this.stmt(sql).raw(false).all(params) as T[];
+  }
+
+  seqs(role: string, sql: string, params: unknown[], trace?: TracedStatement[]): number[] {
+    trace?.push({ role, sql, params });
+    return (this.stmt(sql).all(params) as { seq: number }[]).map((r) => r.seq);
+  }
+
+  rowsBySeq(seqs: number[], trace?: TracedStatement[]): CustomerRow[] {
+    if (seqs.length === 0) return [];
+    const params = [JSON.stringify(seqs)];
+    trace?.push({ role: "rows", sql: ROWS_BY_SEQ, params });
+    return this.rows(ROWS_BY_SEQ, params);
   }
 
   rows(sql: string, params: unknown[]): CustomerRow[] {
