@@ -1,28 +1,19 @@
 // GET /customers over HTTP against a seeded SQLite database: who sees what, every filter,
 // paging, sorting, CSV and the errors. Expected results come from a plain model computed
 // from the full listing, never from hard-coded ids.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CustomerInfo, ListCustomersResponse } from "../generated/schema.js";
-import { createApp } from "../server/http/app.js";
 import { demoData, DEMO_PASSWORD } from "../server/demo/demo-data.js";
-import { seedDatabase } from "../server/demo/seed.js";
-import type { Store } from "../server/store/contract.js";
-import { openStore } from "../server/store/open.js";
 import { foldName } from "../server/store/sqlite/names.js";
 import { SORT_FIELDS } from "../server/store/sqlite/store.js";
-import { basic, listen, type Running } from "./support/http.js";
+import { basic } from "./support/http.js";
+import { startTestServer, type TestServer } from "./support/test-server.js";
 
 const CUSTOMERS = 400;
 const demo = demoData(CUSTOMERS);
 const userOf = (name: string) => demo.users.find((u) => u.username === name)!;
 
-let dir: string;
-let store: Store;
-let server: Running;
+let server: TestServer;
 let everyone: CustomerInfo[];
 
 type Who = "sysadmin" | "manager" | "customer" | "nobody";
@@ -56,17 +47,12 @@ function descendantsOf(id: string): CustomerInfo[] {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "customers-api-"));
-  store = await openStore(`sqlite:${path.join(dir, "customers.db")}`);
-  await seedDatabase(store, CUSTOMERS);
-  server = await listen(createApp({ store, logger: pino({ level: "silent" }) }));
+  server = await startTestServer({ name: "customers-api", customers: CUSTOMERS });
   everyone = (await list("all=true")).items;
 });
 
 afterAll(async () => {
-  await server.close();
-  await store.close();
-  await rm(dir, { recursive: true, force: true });
+  await server?.close();
 });
 
 describe("who may see what", () => {
