@@ -5,7 +5,7 @@ import { pino } from "pino";
 import { loadConfig } from "./config.js";
 import { createApp } from "./http/app.js";
 import { DEMO_PASSWORD, demoApiKey } from "./demo/demo-data.js";
-import { seedDatabase } from "./demo/seed.js";
+import { INCOMPLETE_SEED, seedDatabase } from "./demo/seed.js";
 import { openStore, redactUrl } from "./store/open.js";
 
 const config = loadConfig();
@@ -13,7 +13,12 @@ const logger = pino({ level: config.logLevel });
 
 async function main(): Promise<void> {
   const store = await openStore(config.databaseUrl);
-  if (await store.isEmpty()) {
+  const state = await store.seedState();
+  if (state === "incomplete") {
+    await store.close();
+    throw new StartupError(INCOMPLETE_SEED);
+  }
+  if (state === "empty") {
     logger.info({ customers: config.demoCustomers }, "empty database: seeding demo data");
     const seeded = await seedDatabase(store, config.demoCustomers);
     logger.info({ customers: seeded.customers, ms: Math.round(seeded.elapsedMs) }, "demo data seeded");
@@ -54,7 +59,11 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => stop("SIGINT"));
 }
 
+/** A start-up failure whose message says it all: logged as one line, without a stack. */
+class StartupError extends Error {}
+
 main().catch((error: unknown) => {
-  logger.fatal({ err: error }, "failed to start");
+  if (error instanceof StartupError) logger.fatal(`cannot start: ${error.message}`);
+  else logger.fatal({ err: error }, "failed to start");
   process.exit(1);
 });

@@ -18,13 +18,26 @@ export interface SeedResult {
   users: DemoUser[];
 }
 
-/** Seeds `target` (a store or a DATABASE_URL), which must be empty. */
+/** The one command that repairs a database whose seed never finished. */
+export const RESET_COMMAND = "npm run seed -- --reset";
+
+/** Why a start or a seed refuses a database whose seed was interrupted. */
+export const INCOMPLETE_SEED = `the database holds a seed that never finished (interrupted half way); start again with: ${RESET_COMMAND}`;
+
+/**
+ * Seeds `target` (a store or a DATABASE_URL), which must be empty. The seed marks the
+ * database `started` before its first row and `complete` after its last, so a seed
+ * killed half way is recognised (Store.seedState) instead of passing for a ready one.
+ */
 export async function seedDatabase(target: Store | string, customerCount: number, options: SeedOptions = {}): Promise<SeedResult> {
   const started = performance.now();
   const store = typeof target === "string" ? await openStore(target) : target;
   try {
-    if (!(await store.isEmpty()))
-      throw new Error("the database already holds data; seed only an empty one, or start again with: npm run seed -- --reset");
+    const state = await store.seedState();
+    if (state === "incomplete") throw new Error(INCOMPLETE_SEED);
+    if (state !== "empty")
+      throw new Error(`the database already holds data; seed only an empty one, or start again with: ${RESET_COMMAND}`);
+    await store.markSeed("started");
     const batchSize = options.batchSize ?? 5000;
     const data = demoData(customerCount);
     await store.insertAccounts(data.accounts);
@@ -54,6 +67,7 @@ export async function seedDatabase(target: Store | string, customerCount: number
     );
     for (const u of data.users) await store.insertApiKey(hashApiKey(u.apiKey), u.username, "demo key");
     await store.optimize();
+    await store.markSeed("complete");
     return { customers: customerCount, elapsedMs: performance.now() - started, users: data.users };
   } finally {
     if (typeof target === "string") await store.close();

@@ -96,9 +96,19 @@ export interface UserStore {
   insertApiKey(keyHash: string, username: string, label?: string): Promise<void>;
 }
 
+/**
+ * Where a database stands: `empty` may be seeded; `incomplete` holds a seed that never
+ * reached its end (killed half way) and must be reset; `ready` is complete, or was
+ * filled by other means than the seed.
+ */
+export type SeedState = "empty" | "incomplete" | "ready";
+
 /** One database: both stores, and its lifetime. */
 export interface Store extends CustomerStore, UserStore {
   /** No accounts, customers or users yet: a fresh database that may be seeded. */
   isEmpty(): Promise<boolean>;
+  seedState(): Promise<SeedState>;
+  /** The seed writes `started` (committed) before its first row and `complete` after its last. */
+  markSeed(mark: "started" | "complete"): Promise<void>;
   close(): Promise<void>;
 }

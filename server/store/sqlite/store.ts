@@ -11,7 +11,7 @@ import { dirname } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import Database from "better-sqlite3";
 import type { AccountInfo, CustomerInfo, Tag } from "../../../generated/schema.js";
-import type { CustomerQuery, NewCustomer, Page, PageRequest, Store, StoredUser } from "../contract.js";
+import type { CustomerQuery, NewCustomer, Page, PageRequest, SeedState, Store, StoredUser } from "../contract.js";
 import { BulkLoader } from "./bulk-load.js";
 import { migrate } from "./migrate.js";
 import { choose, count, type PlannerOptions, type PlanKind, resolve } from "./planner.js";
@@ -190,6 +190,18 @@ export class SqliteCustomerStore implements Store {
       .raw(false)
       .get() as { empty: number };
     return r.empty === 1;
+  }
+
+  async seedState(): Promise<SeedState> {
+    const mark = this.reader.value<string>("seed mark", `SELECT value FROM store_meta WHERE key = 'seed'`, []);
+    if (mark === "started") return "incomplete";
+    return mark === undefined && (await this.isEmpty()) ? "empty" : "ready";
+  }
+
+  async markSeed(mark: "started" | "complete"): Promise<void> {
+    this.reader
+      .stmt(`INSERT INTO store_meta(key, value) VALUES ('seed', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`)
+      .run(mark);
   }
 
   async optimize(): Promise<void> {
