@@ -23,6 +23,8 @@ export interface Config {
   development: boolean;
   /** Customers `npm start` seeds into an empty database. */
   demoCustomers: number;
+  /** PostgreSQL only: connections per process, and the time one statement may take. */
+  pool: { max: number; statementTimeoutMs: number };
 }
 
 function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
@@ -41,5 +43,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || "info",
     development: env.NODE_ENV === "development",
     demoCustomers: integer("DEMO_CUSTOMERS", env.DEMO_CUSTOMERS, 2000, 0, 10_000_000),
+    pool: {
+      max: integer("PG_POOL_SIZE", env.PG_POOL_SIZE, 10, 1, 1000),
+      statementTimeoutMs: integer("PG_STATEMENT_TIMEOUT_MS", env.PG_STATEMENT_TIMEOUT_MS, 30_000, 0, 86_400_000),
+    },
   };
 }

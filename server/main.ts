@@ -5,23 +5,50 @@ import { pino } from "pino";
 import { loadConfig } from "./config.js";
 import { createApp } from "./http/app.js";
 import { DEMO_PASSWORD, demoApiKey } from "./demo/demo-data.js";
-import { INCOMPLETE_SEED, seedDatabase } from "./demo/seed.js";
+import { INCOMPLETE_SEED, SeedInProgressError, seedDatabase } from "./demo/seed.js";
+import { type Store, StoreUnavailableError } from "./store/contract.js";
 import { openStore, redactUrl } from "./store/open.js";
 
 const config = loadConfig();
 const logger = pino({ level: config.logLevel });
 
-async function main(): Promise<void> {
-  const store = await openStore(config.databaseUrl);
+/** How long a start waits for another instance's first-run seed. */
+const SEED_WAIT_MS = 10 * 60_000;
+
+/** Seeds an empty database; one that another instance is seeding right now is waited for. */
+async function ensureSeeded(store: Store): Promise<void> {
   const state = await store.seedState();
-  if (state === "incomplete") {
-    await store.close();
-    throw new StartupError(INCOMPLETE_SEED);
-  }
-  if (state === "empty") {
-    logger.info({ customers: config.demoCustomers }, "empty database: seeding demo data");
+  if (state === "incomplete") throw new StartupError(INCOMPLETE_SEED);
+  if (state === "ready") return;
+  logger.info({ customers: config.demoCustomers }, "empty database: seeding demo data");
+  try {
     const seeded = await seedDatabase(store, config.demoCustomers);
     logger.info({ customers: seeded.customers, ms: Math.round(seeded.elapsedMs) }, "demo data seeded");
+    return;
+  } catch (error) {
+    if (!(error instanceof SeedInProgressError)) throw error;
+  }
+  logger.info("another instance is seeding the database: waiting for it");
+  for (const deadline = Date.now() + SEED_WAIT_MS; Date.now() < deadline; ) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    if ((await store.seedState()) === "ready") return;
+  }
+  throw new StartupError(INCOMPLETE_SEED);
+}
+
+async function main(): Promise<void> {
+  let store: Store;
+  try {
+    store = await openStore(config.databaseUrl, config.pool);
+  } catch (error) {
+    if (error instanceof StoreUnavailableError) throw new StartupError(error.message);
+    throw error;
+  }
+  try {
+    await ensureSeeded(store);
+  } catch (error) {
+    await store.close().catch(() => {});
+    throw error instanceof StoreUnavailableError ? new StartupError(error.message) : error;
   }
   const app = createApp({ store, logger, development: config.development });
   const server = app.listen(config.port, config.host, () => {

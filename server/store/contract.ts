@@ -108,7 +108,21 @@ export interface Store extends CustomerStore, UserStore {
   /** No accounts, customers or users yet: a fresh database that may be seeded. */
   isEmpty(): Promise<boolean>;
   seedState(): Promise<SeedState>;
-  /** The seed writes `started` (committed) before its first row and `complete` after its last. */
-  markSeed(mark: "started" | "complete"): Promise<void>;
+  /**
+   * The seed marks the database `started` (committed) before its first row; false when a
+   * mark is there already: another process is seeding, or one died doing it.
+   */
+  claimSeed(): Promise<boolean>;
+  /** The seed marks the database `complete` after its last row. */
+  completeSeed(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The database cannot be reached (down, restarting, unreachable), as opposed to a query
+ * that failed: the HTTP layer answers 503 (the error handler reads `status`), and the
+ * next request tries again, so the server recovers by itself when the database returns.
+ */
+export class StoreUnavailableError extends Error {
+  readonly status = 503;
 }

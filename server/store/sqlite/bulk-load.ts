@@ -4,7 +4,8 @@ import type Database from "better-sqlite3";
 import type { AccountInfo, Tag } from "../../../generated/schema.js";
 import type { NewCustomer } from "../contract.js";
 import { foldName, nameGrams } from "./names.js";
-import { bit, json, type Reader } from "./rows.js";
+import { bit, json } from "../rows.js";
+import type { Reader } from "./rows.js";
 import { BULK_INDEXES, BULK_TRIGGERS, DERIVED_TRIGGERS, FTS_TRIGGERS, TAG_ACCOUNTS_FILL, TAG_PAIRS_FILL } from "./schema.js";
 
 export class BulkLoader {

@@ -198,10 +198,14 @@ export class SqliteCustomerStore implements Store {
     return mark === undefined && (await this.isEmpty()) ? "empty" : "ready";
   }
 
-  async markSeed(mark: "started" | "complete"): Promise<void> {
-    this.reader
-      .stmt(`INSERT INTO store_meta(key, value) VALUES ('seed', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`)
-      .run(mark);
+  async claimSeed(): Promise<boolean> {
+    return (
+      this.reader.stmt(`INSERT INTO store_meta(key, value) VALUES ('seed', 'started') ON CONFLICT(key) DO NOTHING`).run().changes === 1
+    );
+  }
+
+  async completeSeed(): Promise<void> {
+    this.reader.stmt(`UPDATE store_meta SET value = 'complete' WHERE key = 'seed'`).run();
   }
 
   async optimize(): Promise<void> {

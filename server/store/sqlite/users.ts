@@ -1,6 +1,7 @@
 // Users and API keys on SQLite: the UserStore the credential verifier reads.
 import type { StoredUser, UserStore } from "../contract.js";
-import { type Reader, toUser, type UserRow } from "./rows.js";
+import { toUser, type UserRow } from "../rows.js";
+import type { Reader } from "./rows.js";
 
 export class SqliteUserStore implements UserStore {
   constructor(
