@@ -7,7 +7,7 @@ import { pipeline } from "node:stream/promises";
 import type { AccountInfo, Tag } from "../../../generated/schema.js";
 import type { NewCustomer } from "../contract.js";
 import { json } from "../rows.js";
-import { foldName } from "../sqlite/names.js";
+import { foldName } from "../fold.js";
 import type postgres from "postgres";
 import type { Sql } from "./connect.js";
 import { BULK_INDEXES } from "./schema.js";

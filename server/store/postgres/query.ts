@@ -3,7 +3,7 @@
 // choice between walking a sort index and collecting a filter's matches is left to
 // PostgreSQL's planner, which has the statistics (ANALYZE after a bulk load) to make it.
 import type { CustomerQuery, SortField } from "../contract.js";
-import { foldName } from "../sqlite/names.js";
+import { foldName } from "../fold.js";
 
 /** The column of each sortable field; the only texts spliced into SQL besides fixed fragments. */
 const SORTS = {
