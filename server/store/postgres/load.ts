@@ -10,7 +10,7 @@ import { json } from "../rows.js";
 import { foldName } from "../fold.js";
 import type postgres from "postgres";
 import type { Sql } from "./connect.js";
-import { BULK_INDEXES } from "./schema.js";
+import { BULK_FOREIGN_KEYS, BULK_INDEXES } from "./schema.js";
 
 type Tx = postgres.TransactionSql;
 
@@ -34,6 +34,8 @@ async function copy(tx: Tx, table: string, columns: string, lines: string[]): Pr
 
 export class Loader {
   private loading = false;
+  private accountNames = new Map<string, string>();
+  private tagSeqs = new Map<string, number>();
 
   constructor(private readonly sql: Sql) {}
 
@@ -81,14 +83,12 @@ export class Loader {
         );
         for (const r of rows) up.set(r.id, r.up);
       }
-      const accountNames = new Map(
-        (
-          await tx.unsafe<{ id: string; name: string }[]>(`SELECT id, name FROM accounts WHERE id = ANY($1::text[])`, [
-            [...new Set(batch.map((c) => c.accountId))],
-          ])
-        ).map((a) => [a.id, a.name]),
-      );
-      const tagSeqs = new Map((await tx<{ id: string; seq: number }[]>`SELECT id, seq FROM tags`).map((t) => [t.id, t.seq]));
+      // Accounts and tags are few and written before their customers: read again only when a batch meets a new one.
+      if (batch.some((c) => !this.accountNames.has(c.accountId) || c.tagIds.some((id) => !this.tagSeqs.has(id)))) {
+        this.accountNames = new Map((await tx<{ id: string; name: string }[]>`SELECT id, name FROM accounts`).map((a) => [a.id, a.name]));
+        this.tagSeqs = new Map((await tx<{ id: string; seq: number }[]>`SELECT id, seq FROM tags`).map((t) => [t.id, t.seq]));
+      }
+      const { accountNames, tagSeqs } = this;
       const seqs = await tx<{ seq: number }[]>`SELECT nextval('customer_seqs')::int AS seq FROM generate_series(1, ${batch.length})`;
 
       const customers: string[] = [];
@@ -148,6 +148,7 @@ export class Loader {
 
   private async begin(): Promise<void> {
     await this.sql.begin(async (tx) => {
+      for (const k of BULK_FOREIGN_KEYS) await tx.unsafe(`ALTER TABLE ${k.table} DROP CONSTRAINT IF EXISTS ${k.name}`);
       for (const i of BULK_INDEXES) await tx.unsafe(`DROP INDEX IF EXISTS ${i.name}`);
     });
     this.loading = true;
@@ -168,6 +169,7 @@ export class Loader {
       }
     };
     await Promise.all([worker(), worker()]);
+    for (const k of BULK_FOREIGN_KEYS) await this.sql.unsafe(`ALTER TABLE ${k.table} ADD CONSTRAINT ${k.name} ${k.definition}`);
   }
 
   async analyze(): Promise<void> {

@@ -42,6 +42,18 @@ export const BULK_INDEXES: readonly { name: string; create: string }[] = [
   ["customer_tags_by_customer", "customer_tags (customer_seq, tag_seq)"],
 ].map(([name, on]) => ({ name: name!, create: `CREATE INDEX IF NOT EXISTS ${name} ON ${on}` }));
 
+/**
+ * Foreign keys a bulk load drops and validates once at its end: checked per row, they
+ * would cost an index probe each for millions of rows; validated after, one join each.
+ */
+export const BULK_FOREIGN_KEYS: readonly { table: string; name: string; definition: string }[] = [
+  ["customers", "customers_account_fk", "FOREIGN KEY (account_id) REFERENCES accounts(id)"],
+  ["customer_documents", "customer_documents_customer_fk", "FOREIGN KEY (seq) REFERENCES customers(seq) ON DELETE CASCADE"],
+  ["customer_ancestors", "customer_ancestors_customer_fk", "FOREIGN KEY (customer_seq) REFERENCES customers(seq) ON DELETE CASCADE"],
+  ["customer_tags", "customer_tags_tag_fk", "FOREIGN KEY (tag_seq) REFERENCES tags(seq) ON DELETE CASCADE"],
+  ["customer_tags", "customer_tags_customer_fk", "FOREIGN KEY (customer_seq) REFERENCES customers(seq) ON DELETE CASCADE"],
+].map(([table, name, definition]) => ({ table: table!, name: name!, definition: definition! }));
+
 export const MIGRATIONS: readonly string[] = [
   /* 1: initial schema */ `
   CREATE EXTENSION IF NOT EXISTS pg_trgm;
@@ -56,7 +68,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE customers (
     seq integer PRIMARY KEY,
     id text COLLATE "C" NOT NULL UNIQUE,
-    account_id text COLLATE "C" NOT NULL REFERENCES accounts(id),
+    account_id text COLLATE "C" NOT NULL,
     parent_id text COLLATE "C",              -- checked by the loader: it needs the parent's ancestors anyway
     name text NOT NULL,
     name_fold text COLLATE "C" NOT NULL,
@@ -73,7 +85,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE SEQUENCE customer_seqs AS integer OWNED BY customers.seq;
 
   CREATE TABLE customer_documents (
-    seq integer PRIMARY KEY REFERENCES customers(seq) ON DELETE CASCADE,
+    seq integer PRIMARY KEY,
     data text,
     schedule text,
     integration_data text,
@@ -83,7 +95,7 @@ export const MIGRATIONS: readonly string[] = [
 
   CREATE TABLE customer_ancestors (
     ancestor_seq integer NOT NULL,
-    customer_seq integer NOT NULL REFERENCES customers(seq) ON DELETE CASCADE,
+    customer_seq integer NOT NULL,
     depth integer NOT NULL,                  -- 0 = the customer itself, 1 = its parent, ...
     PRIMARY KEY (ancestor_seq, depth, customer_seq)
   );
@@ -96,12 +108,13 @@ export const MIGRATIONS: readonly string[] = [
     customer_count integer NOT NULL DEFAULT 0
   );
   CREATE TABLE customer_tags (
-    tag_seq integer NOT NULL REFERENCES tags(seq) ON DELETE CASCADE,
-    customer_seq integer NOT NULL REFERENCES customers(seq) ON DELETE CASCADE,
+    tag_seq integer NOT NULL,
+    customer_seq integer NOT NULL,
     PRIMARY KEY (tag_seq, customer_seq)
   );
 
   ${BULK_INDEXES.map((i) => `${i.create};`).join("\n  ")}
+  ${BULK_FOREIGN_KEYS.map((k) => `ALTER TABLE ${k.table} ADD CONSTRAINT ${k.name} ${k.definition};`).join("\n  ")}
 
   CREATE FUNCTION count_customers() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
