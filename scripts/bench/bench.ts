@@ -1,4 +1,4 @@
-// npm run bench [-- --duration 5 --connections 10 --sizes 10000,100000,1000000 --smoke]
+// npm run bench [-- --duration 5 --connections 10 --sizes 10000,100000,1000000 --smoke --no-postgres]
 //
 // Every number is measured in this one run, side by side, against servers in their own
 // processes on 127.0.0.1 (autocannon, bounded in time and connections):
@@ -6,7 +6,9 @@
 //     with validation off, (c) our server as shipped, (d) the Prism mock;
 //   - every filter, sort and scope on (c), one connection, so p50 is the service time;
 //   - simplifiedPaging against full paging on a broad filter;
-//   - all=true as JSON and CSV at each size: time and the server's peak RSS.
+//   - all=true as JSON and CSV at each size: time and the server's peak RSS;
+//   - the filters and all=true again on PostgreSQL at the largest size (BENCH_DATABASE_URL,
+//     or a local embedded cluster), beside SQLite's figures from this run.
 // Prints the tables and, unless --smoke, writes them into BENCHMARKS.md.
 import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
@@ -18,6 +20,7 @@ import autocannon from "autocannon";
 import { demoData, DEMO_PASSWORD } from "../../server/demo/demo-data.js";
 import { seedDatabase } from "../../server/demo/seed.js";
 import { formatTable } from "../../client/table.js";
+import { benchPostgres } from "./postgres.js";
 
 const { values: opts } = parseArgs({
   options: {
@@ -26,6 +29,7 @@ const { values: opts } = parseArgs({
     sizes: { type: "string", default: "10000,100000,1000000" },
     dir: { type: "string", default: ".tmp/bench" },
     smoke: { type: "boolean", default: false },
+    "no-postgres": { type: "boolean", default: false },
     out: { type: "string", default: "BENCHMARKS.md" },
   },
 });
@@ -103,13 +107,14 @@ function startProcess(command: string, args: string[], ready: RegExp, urlOf: (ma
 }
 
 const benchServer = path.join(root, "scripts/bench/bench-server.ts");
-const startApp = (validation: "validate" | "plain", size: number) =>
+const startAppOn = (validation: "validate" | "plain", databaseUrl: string) =>
   startProcess(
     process.execPath,
-    ["--import", "tsx", benchServer, "app", validation, `sqlite:${databaseFor(size)}`],
+    ["--import", "tsx", benchServer, "app", validation, databaseUrl],
     /listening (\d+)/,
     (m) => `http://127.0.0.1:${m[1]}`,
   );
+const startApp = (validation: "validate" | "plain", size: number) => startAppOn(validation, `sqlite:${databaseFor(size)}`);
 const startBare = (file: string) =>
   startProcess(process.execPath, ["--import", "tsx", benchServer, "bare", file], /listening (\d+)/, (m) => `http://127.0.0.1:${m[1]}`);
 const startRouterOnly = (file: string) =>
@@ -331,6 +336,7 @@ verdicts.push(["near the limit: (c)/(a)", ">= 0.5", (c.rps / limit).toFixed(2), 
 say(`filters: one request at a time, ${duration} s each`);
 const { filters, broad } = scenarios(largest);
 const filterRows: string[][] = [];
+const sqliteP50 = new Map<string, [number, number]>();
 let slowest = { full: 0, simplified: 0 };
 for (const scenario of filters) {
   say(`  ${scenario.name}`);
@@ -340,6 +346,7 @@ for (const scenario of filters) {
     scenario.user,
   );
   slowest = { full: Math.max(slowest.full, full.p50), simplified: Math.max(slowest.simplified, simple.p50) };
+  sqliteP50.set(scenario.name, [full.p50, simple.p50]);
   filterRows.push([
     scenario.name,
     scenario.user,
@@ -416,6 +423,24 @@ sections.push(
   "### all=true, streamed (a fresh server process each; RSS from /proc VmHWM)\n\n" +
     formatMarkdown(["rows", "format", "seconds", "MB sent", "RSS at start MB", "peak RSS MB"], streamRows),
 );
+
+// 5. PostgreSQL beside SQLite, same scenarios (scripts/bench/postgres.ts; --no-postgres skips it).
+if (!opts["no-postgres"]) {
+  const pg = await benchPostgres({
+    size: largest,
+    // A smoke run proves the section works; four scenarios are enough for that.
+    filters: smoke ? filters.slice(0, 4) : filters,
+    sqlite: sqliteP50,
+    serviceTime,
+    startApp: (url) => startAppOn("validate", url),
+    drain,
+    peakRssMb,
+    table: formatMarkdown,
+    say,
+  });
+  sections.push(...pg.sections);
+  verdicts.push(...pg.verdicts);
+}
 
 function formatMarkdown(headers: string[], rows: string[][]): string {
   return [

