@@ -20,18 +20,22 @@ async function ensureSeeded(store: Store): Promise<void> {
   const state = await store.seedState();
   if (state === "incomplete") throw new StartupError(INCOMPLETE_SEED);
   if (state === "ready") return;
-  logger.info({ customers: config.demoCustomers }, "empty database: seeding demo data");
-  try {
-    const seeded = await seedDatabase(store, config.demoCustomers);
-    logger.info({ customers: seeded.customers, ms: Math.round(seeded.elapsedMs) }, "demo data seeded");
-    return;
-  } catch (error) {
-    if (!(error instanceof SeedInProgressError)) throw error;
+  if (state === "empty") {
+    logger.info({ customers: config.demoCustomers }, "empty database: seeding demo data");
+    try {
+      const seeded = await seedDatabase(store, config.demoCustomers);
+      logger.info({ customers: seeded.customers, ms: Math.round(seeded.elapsedMs) }, "demo data seeded");
+      return;
+    } catch (error) {
+      if (!(error instanceof SeedInProgressError)) throw error;
+    }
   }
   logger.info("another instance is seeding the database: waiting for it");
   for (const deadline = Date.now() + SEED_WAIT_MS; Date.now() < deadline; ) {
     await new Promise((resolve) => setTimeout(resolve, 500));
-    if ((await store.seedState()) === "ready") return;
+    const now = await store.seedState();
+    if (now === "ready") return;
+    if (now === "incomplete") break;
   }
   throw new StartupError(INCOMPLETE_SEED);
 }

@@ -93,6 +93,24 @@ describe("migrations", () => {
   });
 });
 
+describe("the seed's claim", () => {
+  it("is 'seeding' while the claiming session lives, 'incomplete' once it is gone, and taken once", async () => {
+    const fresh = await testDatabase("postgres", "claim");
+    const [a, b] = [await openStore(fresh.url), await openStore(fresh.url)];
+    try {
+      expect(await b.seedState()).toBe("empty");
+      expect(await a.claimSeed()).toBe(true);
+      expect(await b.claimSeed()).toBe(false);
+      expect(await b.seedState()).toBe("seeding");
+      await a.close(); // its session ends, as a killed process's does (seed-interrupted.test.ts kills one); the mark stays
+      expect(await b.seedState()).toBe("incomplete");
+    } finally {
+      await b.close();
+      await fresh.drop();
+    }
+  });
+});
+
 describe("an unreachable database", () => {
   it("is a StoreUnavailableError naming host and port, never the password", async () => {
     const error = await openStore("postgres://app:s3cret-pw@127.0.0.1:1/customers").then(

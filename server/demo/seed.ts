@@ -37,6 +37,7 @@ export async function seedDatabase(target: Store | string, customerCount: number
   try {
     const state = await store.seedState();
     if (state === "incomplete") throw new Error(INCOMPLETE_SEED);
+    if (state === "seeding") throw new SeedInProgressError("another process is seeding this database");
     if (state !== "empty")
       throw new Error(`the database already holds data; seed only an empty one, or start again with: ${RESET_COMMAND}`);
     if (!(await store.claimSeed())) throw new SeedInProgressError("another process is seeding this database");

@@ -97,11 +97,11 @@ export interface UserStore {
 }
 
 /**
- * Where a database stands: `empty` may be seeded; `incomplete` holds a seed that never
- * reached its end (killed half way) and must be reset; `ready` is complete, or was
- * filled by other means than the seed.
+ * Where a database stands: `empty` may be seeded; `seeding` is being seeded by a live
+ * process right now; `incomplete` holds a seed whose process died before its end (killed
+ * half way) and must be reset; `ready` is complete, or was filled by other means.
  */
-export type SeedState = "empty" | "incomplete" | "ready";
+export type SeedState = "empty" | "seeding" | "incomplete" | "ready";
 
 /** One database: both stores, and its lifetime. */
 export interface Store extends CustomerStore, UserStore {
@@ -109,7 +109,8 @@ export interface Store extends CustomerStore, UserStore {
   isEmpty(): Promise<boolean>;
   seedState(): Promise<SeedState>;
   /**
-   * The seed marks the database `started` (committed) before its first row; false when a
+   * The seed marks the database `started` (committed) before its first row, and holds the
+   * claim while it lives (so seedState tells `seeding` from `incomplete`); false when a
    * mark is there already: another process is seeding, or one died doing it.
    */
   claimSeed(): Promise<boolean>;

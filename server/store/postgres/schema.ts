@@ -54,6 +54,30 @@ export const BULK_FOREIGN_KEYS: readonly { table: string; name: string; definiti
   ["customer_tags", "customer_tags_customer_fk", "FOREIGN KEY (customer_seq) REFERENCES customers(seq) ON DELETE CASCADE"],
 ].map(([table, name, definition]) => ({ table: table!, name: name!, definition: definition! }));
 
+/**
+ * Statement-level triggers that keep `counter.customer_count` in step with the rows of
+ * `table`: a COPY of 5,000 rows is one UPDATE per distinct key, not 5,000.
+ */
+function countedBy(table: string, counter: string, key: string, column: string): string {
+  const fn = `count_${table}`;
+  const apply = (rows: string, sign: string) =>
+    `UPDATE ${counter} x SET customer_count = x.customer_count ${sign} n.n
+        FROM (SELECT ${column}, count(*) AS n FROM ${rows} GROUP BY ${column}) n WHERE x.${key} = n.${column};`;
+  return `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF TG_OP = 'INSERT' THEN
+      ${apply("new_rows", "+")}
+    ELSE
+      ${apply("old_rows", "-")}
+    END IF;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER ${table}_counted_insert AFTER INSERT ON ${table} REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();
+  CREATE TRIGGER ${table}_counted_delete AFTER DELETE ON ${table} REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`;
+}
+
 export const MIGRATIONS: readonly string[] = [
   /* 1: initial schema */ `
   CREATE EXTENSION IF NOT EXISTS pg_trgm;
@@ -116,37 +140,8 @@ export const MIGRATIONS: readonly string[] = [
   ${BULK_INDEXES.map((i) => `${i.create};`).join("\n  ")}
   ${BULK_FOREIGN_KEYS.map((k) => `ALTER TABLE ${k.table} ADD CONSTRAINT ${k.name} ${k.definition};`).join("\n  ")}
 
-  CREATE FUNCTION count_customers() RETURNS trigger LANGUAGE plpgsql AS $$
-  BEGIN
-    IF TG_OP = 'INSERT' THEN
-      UPDATE accounts a SET customer_count = a.customer_count + n.n
-        FROM (SELECT account_id, count(*) AS n FROM new_rows GROUP BY account_id) n WHERE a.id = n.account_id;
-    ELSE
-      UPDATE accounts a SET customer_count = a.customer_count - n.n
-        FROM (SELECT account_id, count(*) AS n FROM old_rows GROUP BY account_id) n WHERE a.id = n.account_id;
-    END IF;
-    RETURN NULL;
-  END $$;
-  CREATE TRIGGER customers_counted_insert AFTER INSERT ON customers REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION count_customers();
-  CREATE TRIGGER customers_counted_delete AFTER DELETE ON customers REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION count_customers();
-
-  CREATE FUNCTION count_tagged() RETURNS trigger LANGUAGE plpgsql AS $$
-  BEGIN
-    IF TG_OP = 'INSERT' THEN
-      UPDATE tags t SET customer_count = t.customer_count + n.n
-        FROM (SELECT tag_seq, count(*) AS n FROM new_rows GROUP BY tag_seq) n WHERE t.seq = n.tag_seq;
-    ELSE
-      UPDATE tags t SET customer_count = t.customer_count - n.n
-        FROM (SELECT tag_seq, count(*) AS n FROM old_rows GROUP BY tag_seq) n WHERE t.seq = n.tag_seq;
-    END IF;
-    RETURN NULL;
-  END $$;
-  CREATE TRIGGER customer_tags_counted_insert AFTER INSERT ON customer_tags REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION count_tagged();
-  CREATE TRIGGER customer_tags_counted_delete AFTER DELETE ON customer_tags REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION count_tagged();
+  ${countedBy("customers", "accounts", "id", "account_id")}
+  ${countedBy("customer_tags", "tags", "seq", "tag_seq")}
 
   CREATE FUNCTION rename_account() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN

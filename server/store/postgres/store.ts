@@ -7,6 +7,7 @@
 // total runs beside the page on another pooled connection, from the per-account or
 // per-tag counts when the filters allow it. `all=true` and CSV read through a
 // server-side cursor, a batch at a time. schema.ts explains the indexes.
+import type postgres from "postgres";
 import type { CustomerInfo, Tag } from "../../../generated/schema.js";
 import type { AccountInfo } from "../../../generated/schema.js";
 import type { CustomerQuery, NewCustomer, Page, PageRequest, SeedState, Store, StoredUser } from "../contract.js";
@@ -18,6 +19,8 @@ import { build, CUSTOMER_COLUMNS, orderBy, ROWS_BY_SEQ } from "./query.js";
 import { PostgresUserStore } from "./users.js";
 
 const STREAM_BATCH = 500;
+/** Held by the seeding session (see claimSeed); another key than the migrations'. */
+const SEED_LOCK = 0x65766f32; // "evo2"
 
 type Row = CustomerRow & { tags: Tag[] | null; breadcrumb: { id: string; name: string }[] | null };
 
@@ -40,6 +43,8 @@ export interface ExplainedStatement {
 export class PostgresCustomerStore implements Store {
   private readonly loader: Loader;
   private readonly users: PostgresUserStore;
+  /** The reserved connection that holds SEED_LOCK while this process seeds. */
+  private seedSession: postgres.ReservedSql | undefined;
 
   private constructor(
     readonly sql: Sql,
@@ -152,19 +157,46 @@ export class PostgresCustomerStore implements Store {
 
   async seedState(): Promise<SeedState> {
     const [mark] = await this.run(() => this.sql<{ value: string }[]>`SELECT value FROM store_meta WHERE key = 'seed'`);
-    if (mark?.value === "started") return "incomplete";
+    if (mark?.value === "started") {
+      // The seeding session holds SEED_LOCK until it ends: free means its process died.
+      const [lock] = await this.run(
+        () => this.sql<{ free: boolean }[]>`SELECT CASE WHEN pg_try_advisory_lock(${SEED_LOCK})
+          THEN pg_advisory_unlock(${SEED_LOCK}) ELSE false END AS free`,
+      );
+      return lock!.free ? "incomplete" : "seeding";
+    }
     return mark === undefined && (await this.isEmpty()) ? "empty" : "ready";
   }
 
   async claimSeed(): Promise<boolean> {
-    const rows = await this.run(
-      () => this.sql`INSERT INTO store_meta(key, value) VALUES ('seed', 'started') ON CONFLICT (key) DO NOTHING RETURNING key`,
-    );
-    return rows.length === 1;
+    return this.run(async () => {
+      // One session holds the lock for the whole seed; it ends (and frees it) if the process dies.
+      const session = await this.sql.reserve();
+      const [got] = await session<{ ok: boolean }[]>`SELECT pg_try_advisory_lock(${SEED_LOCK}) AS ok`;
+      const rows = got!.ok
+        ? await session`INSERT INTO store_meta(key, value) VALUES ('seed', 'started') ON CONFLICT (key) DO NOTHING RETURNING key`
+        : [];
+      if (rows.length === 1) {
+        this.seedSession = session;
+        return true;
+      }
+      if (got!.ok) await session`SELECT pg_advisory_unlock(${SEED_LOCK})`;
+      session.release();
+      return false;
+    });
   }
 
   async completeSeed(): Promise<void> {
     await this.run(() => this.sql`UPDATE store_meta SET value = 'complete' WHERE key = 'seed'`);
+    await this.releaseSeed();
+  }
+
+  private async releaseSeed(): Promise<void> {
+    const session = this.seedSession;
+    this.seedSession = undefined;
+    if (!session) return;
+    await session`SELECT pg_advisory_unlock(${SEED_LOCK})`.catch(() => {});
+    session.release();
   }
 
   insertAccounts(accounts: AccountInfo[]): Promise<void> {
@@ -200,6 +232,7 @@ export class PostgresCustomerStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.releaseSeed();
     await this.loader.end().catch(() => {});
     await this.sql.end({ timeout: 5 });
   }

@@ -4,7 +4,8 @@
 import type { CustomerQuery } from "../contract.js";
 import { foldName, ftsPhrase, gramToken } from "./names.js";
 import type { Reader, TracedStatement } from "./rows.js";
-import { MERGE_MAX_ACCOUNTS, nonEmpty, type Resolved, type Term } from "./sql.js";
+import { accountsOf, nonEmpty } from "../scope.js";
+import { MERGE_MAX_ACCOUNTS, type Resolved, type Term } from "./sql.js";
 
 /**
  * How a page is found, chosen per query by how many rows the filters match:
@@ -50,13 +51,12 @@ export function resolve(db: Reader, q: CustomerQuery, trace?: TracedStatement[])
   const json = (ids: string[]) => JSON.stringify(ids);
   const total = db.value<number>("customers", `SELECT coalesce(sum(customer_count), 0) FROM accounts`, [], trace) ?? 0;
 
-  let accounts: string[] | undefined;
+  const accounts = accountsOf(q);
   switch (q.scope.kind) {
     case "all":
       break;
     case "accounts":
-      accounts = [...new Set(q.scope.accountIds)];
-      break;
+      break; // accountsOf(q) above
     case "subtree": {
       const root = db.value<number>("resolve subtree", `SELECT seq FROM customers WHERE id = ?`, [q.scope.customerId], trace);
       if (root === undefined) return undefined;
@@ -75,10 +75,6 @@ export function resolve(db: Reader, q: CustomerQuery, trace?: TracedStatement[])
     }
     default:
       throw new Error(`unknown scope ${JSON.stringify(q.scope satisfies never)}`);
-  }
-  if (nonEmpty(q.accountIds)) {
-    const wanted = new Set(q.accountIds);
-    accounts = accounts ? accounts.filter((a) => wanted.has(a)) : [...wanted];
   }
   if (accounts) {
     if (accounts.length === 0) return undefined;

@@ -132,5 +132,3 @@ export function candidatesQuery(r: Resolved, driver: Term): Sql {
     params: [...driver.driver!.params, ...others.flatMap((t) => t.testParams)],
   };
 }
-
-export const nonEmpty = (a: string[] | undefined): a is string[] => a !== undefined && a.length > 0;

@@ -194,14 +194,21 @@ export class SqliteCustomerStore implements Store {
 
   async seedState(): Promise<SeedState> {
     const mark = this.reader.value<string>("seed mark", `SELECT value FROM store_meta WHERE key = 'seed'`, []);
-    if (mark === "started") return "incomplete";
+    if (mark === "started") {
+      // SQLite is one machine's file: the claiming process is alive or it is not.
+      const pid = Number(this.reader.value<string>("seed pid", `SELECT value FROM store_meta WHERE key = 'seed_pid'`, []));
+      return processAlive(pid) ? "seeding" : "incomplete";
+    }
     return mark === undefined && (await this.isEmpty()) ? "empty" : "ready";
   }
 
   async claimSeed(): Promise<boolean> {
-    return (
-      this.reader.stmt(`INSERT INTO store_meta(key, value) VALUES ('seed', 'started') ON CONFLICT(key) DO NOTHING`).run().changes === 1
-    );
+    return this.db.transaction(() => {
+      const claimed = this.reader.stmt(`INSERT INTO store_meta(key, value) VALUES ('seed', 'started') ON CONFLICT(key) DO NOTHING`).run();
+      if (claimed.changes === 1)
+        this.reader.stmt(`INSERT OR REPLACE INTO store_meta(key, value) VALUES ('seed_pid', ?)`).run(String(process.pid));
+      return claimed.changes === 1;
+    })();
   }
 
   async completeSeed(): Promise<void> {
@@ -250,5 +257,16 @@ export class SqliteCustomerStore implements Store {
 
   insertApiKey(keyHash: string, username: string, label?: string): Promise<void> {
     return this.users.insertApiKey(keyHash, username, label);
+  }
+}
+
+/** Signal 0 tests for a process without touching it; EPERM means it exists under another user. */
+function processAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
