@@ -20,11 +20,12 @@ export interface Proc {
   exited: Promise<Exit>;
 }
 
-export function runTs(entry: string, args: string[], env: Record<string, string>): Proc {
+/** `stdin`: a pipe the caller may close to tell the process to stop. */
+export function runTs(entry: string, args: string[], env: Record<string, string>, options: { stdin?: boolean } = {}): Proc {
   const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe"],
   });
   let output = "";
   const listeners = new Set<() => void>();
