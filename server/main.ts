@@ -7,9 +7,17 @@ import { createApp } from "./http/app.js";
 import { DEMO_PASSWORD, demoApiKey } from "./demo/demo-data.js";
 import { INCOMPLETE_SEED, SeedInProgressError, seedDatabase } from "./demo/seed.js";
 import { type Store, StoreUnavailableError } from "./store/contract.js";
-import { openStore, redactUrl } from "./store/open.js";
+import { DatabaseUrlError, openStore, redactUrl } from "./store/open.js";
 
-const config = loadConfig();
+const config = (() => {
+  try {
+    return loadConfig();
+  } catch (error) {
+    // Before the logger exists (its level is a setting): one plain line.
+    process.stderr.write(`cannot start: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+})();
 const logger = pino({ level: config.logLevel });
 
 /** How long a start waits for another instance's first-run seed. */
@@ -45,7 +53,7 @@ async function main(): Promise<void> {
   try {
     store = await openStore(config.databaseUrl, config.pool);
   } catch (error) {
-    if (error instanceof StoreUnavailableError) throw new StartupError(error.message);
+    if (error instanceof StoreUnavailableError || error instanceof DatabaseUrlError) throw new StartupError(error.message);
     throw error;
   }
   try {

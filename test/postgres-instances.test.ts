@@ -84,6 +84,20 @@ describe("two instances on one database", () => {
   });
 });
 
+describe("bad configuration at start", () => {
+  it.each([
+    ["an unknown engine", { DATABASE_URL: `mysql://${"app"}:${PASSWORD}@127.0.0.1/x` }, /DATABASE_URL must be sqlite:PATH or postgres/],
+    ["a pool size that is not a number", { PG_POOL_SIZE: "many" }, /PG_POOL_SIZE must be an integer/],
+  ])("%s is one line, exit code 1, no stack and no password", async (_, env, message) => {
+    const start = runTs("server/main.ts", [], { DATABASE_URL: url, PORT: "0", ...env });
+    const exit = await start.exited;
+    expect(exit.code).toBe(1);
+    expect(exit.output.trim().split("\n"), exit.output).toHaveLength(1);
+    expect(exit.output).toMatch(message);
+    expect(exit.output).not.toContain(PASSWORD);
+  });
+});
+
 describe("an unreachable database at start", () => {
   it("is one log line naming host and port, exit code 1, no stack and no password", async () => {
     const start = runTs("server/main.ts", [], { DATABASE_URL: `postgres://${role}:${PASSWORD}@127.0.0.1:1/customers`, PORT: "0" });

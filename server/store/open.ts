@@ -10,14 +10,17 @@ export type { PoolSettings };
 
 const isPostgres = (url: string) => /^postgres(ql)?:\/\//.test(url);
 
+/** A DATABASE_URL this code cannot use: the message says what to write instead. */
+export class DatabaseUrlError extends Error {}
+
 function sqlitePath(databaseUrl: string): string {
   const path = databaseUrl.slice("sqlite:".length);
-  if (path === "") throw new Error(`DATABASE_URL "${databaseUrl}" has no path: use sqlite:PATH or sqlite::memory:`);
+  if (path === "") throw new DatabaseUrlError(`DATABASE_URL "${databaseUrl}" has no path: use sqlite:PATH or sqlite::memory:`);
   return path;
 }
 
 function unknownEngine(databaseUrl: string): Error {
-  return new Error(`DATABASE_URL must be sqlite:PATH or postgres://…, got "${redactUrl(databaseUrl)}"`);
+  return new DatabaseUrlError(`DATABASE_URL must be sqlite:PATH or postgres://…, got "${redactUrl(databaseUrl)}"`);
 }
 
 /** `sqlite:PATH` (PATH may be `:memory:`) or `postgres://user:password@host:port/db`. */
