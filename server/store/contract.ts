@@ -1,5 +1,5 @@
-// The storage contract of the customers API. SQLite implements it today and PostgreSQL
-// will implement it next, so nothing here may mention an engine: every method is async
+// The storage contract of the customers API, implemented by SQLite (sqlite/) and
+// PostgreSQL (postgres/), so nothing here may mention an engine: every method is async
 // and speaks the API's own types.
 import type { AccountInfo, CustomerInfo, ListCustomersQuery, SortOrders, Tag } from "../../generated/schema.js";
 
