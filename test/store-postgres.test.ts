@@ -93,6 +93,24 @@ describe("migrations", () => {
   });
 });
 
+describe("all=true", () => {
+  it("streams past the statement timeout: a slow reader is not cut off mid-response", async () => {
+    const strict = await PostgresCustomerStore.open(database.url, { max: 2, statementTimeoutMs: 200 });
+    try {
+      let seen = 0;
+      for await (const _ of strict.stream(query())) {
+        if (++seen === 1) await new Promise((resolve) => setTimeout(resolve, 600));
+      }
+      expect(seen).toBe(N);
+      // Pages keep the timeout (the stream's session put it back).
+      const [row] = await strict.sql<{ statement_timeout: string }[]>`SHOW statement_timeout`;
+      expect(row!.statement_timeout).toBe("200ms");
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
 describe("the seed's claim", () => {
   it("is 'seeding' while the claiming session lives, 'incomplete' once it is gone, and taken once", async () => {
     const fresh = await testDatabase("postgres", "claim");

@@ -115,17 +115,25 @@ export class PostgresCustomerStore implements Store {
     await this.loader.end();
     const built = build(q);
     if (!built) return;
-    const cursor = this.sql
-      .unsafe<Row[]>(
-        `SELECT ${CUSTOMER_COLUMNS} FROM customers c LEFT JOIN customer_documents d ON d.seq = c.seq
-        ${built.where} ORDER BY ${orderBy(q)}`,
-        built.params as never[],
-      )
-      .cursor(STREAM_BATCH);
+    // A stream is one statement for as long as the client reads: the statement timeout,
+    // meant for pages, would cut a million rows off after 30 s, mid-response. Its own
+    // session lifts it for this statement only.
+    const session = await this.run(() => this.sql.reserve());
     try {
+      await session`SET statement_timeout = 0`;
+      const cursor = session
+        .unsafe<Row[]>(
+          `SELECT ${CUSTOMER_COLUMNS} FROM customers c LEFT JOIN customer_documents d ON d.seq = c.seq
+          ${built.where} ORDER BY ${orderBy(q)}`,
+          built.params as never[],
+        )
+        .cursor(STREAM_BATCH);
       for await (const rows of cursor) for (const r of rows) yield toInfo(r);
     } catch (error) {
       translate(error, this.url);
+    } finally {
+      await session`RESET statement_timeout`.catch(() => {});
+      session.release();
     }
   }
 
