@@ -6,8 +6,8 @@
 import cluster, { type Worker } from "node:cluster";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
-import { banner, boundPort, DRAIN_TIMEOUT_MS, exitOnSignals, listen, prepareDatabase } from "./serve.js";
-import { openStore, redactUrl } from "./store/open.js";
+import { banner, boundPort, DRAIN_TIMEOUT_MS, exitOnSignals, listen, openConfiguredStore, prepareDatabase } from "./serve.js";
+import { redactUrl } from "./store/open.js";
 
 export async function runPrimary(config: Config, logger: Logger): Promise<void> {
   if (config.databaseUrl.startsWith("sqlite::memory:"))
@@ -69,7 +69,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
 
 export async function runWorker(config: Config, logger: Logger): Promise<void> {
   const log = logger.child({ worker: cluster.worker?.id });
-  const store = await openStore(config.databaseUrl);
+  const store = await openConfiguredStore(config);
   const server = await listen(store, config, log);
   exitOnSignals(server, store, log);
   log.debug({ port: boundPort(server) }, "worker listening");

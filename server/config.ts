@@ -35,6 +35,8 @@ export interface Config {
   demoCustomers: number;
   /** WEB_CONCURRENCY: worker processes (node:cluster); 1 serves from the main process. */
   workers: number;
+  /** PostgreSQL only: connections per process, and the time one statement may take. */
+  pool: { max: number; statementTimeoutMs: number };
 }
 
 function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
@@ -54,5 +56,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     development: env.NODE_ENV === "development",
     demoCustomers: integer("DEMO_CUSTOMERS", env.DEMO_CUSTOMERS, 2000, 0, 10_000_000),
     workers: integer("WEB_CONCURRENCY", env.WEB_CONCURRENCY, 1, 1, 64),
+    pool: {
+      max: integer("PG_POOL_SIZE", env.PG_POOL_SIZE, 10, 1, 1000),
+      statementTimeoutMs: integer("PG_STATEMENT_TIMEOUT_MS", env.PG_STATEMENT_TIMEOUT_MS, 30_000, 0, 86_400_000),
+    },
   };
 }

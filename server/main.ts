@@ -5,7 +5,7 @@ import cluster from "node:cluster";
 import { type Logger, pino } from "pino";
 import { runPrimary, runWorker } from "./cluster.js";
 import { type Config, loadConfig } from "./config.js";
-import { banner, boundPort, exitOnSignals, listen, prepareDatabase } from "./serve.js";
+import { banner, boundPort, exitOnSignals, listen, prepareDatabase, StartupError } from "./serve.js";
 import { redactUrl } from "./store/open.js";
 
 async function serveAlone(config: Config, logger: Logger): Promise<void> {
@@ -17,10 +17,19 @@ async function serveAlone(config: Config, logger: Logger): Promise<void> {
   process.stdout.write(banner(config.host, port));
 }
 
-const config = loadConfig();
+const config = (() => {
+  try {
+    return loadConfig();
+  } catch (error) {
+    // Before the logger exists (its level is a setting): one plain line.
+    process.stderr.write(`cannot start: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+})();
 const logger = pino({ level: config.logLevel });
 const run = cluster.isWorker ? runWorker : config.workers > 1 ? runPrimary : serveAlone;
 run(config, logger).catch((error: unknown) => {
-  logger.fatal({ err: error }, "failed to start");
+  if (error instanceof StartupError) logger.fatal(`cannot start: ${error.message}`);
+  else logger.fatal({ err: error }, "failed to start");
   process.exit(1);
 });

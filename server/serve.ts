@@ -5,21 +5,63 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import { DEMO_PASSWORD, demoApiKey } from "./demo/demo-data.js";
-import { seedDatabase } from "./demo/seed.js";
+import { INCOMPLETE_SEED, SeedInProgressError, seedDatabase } from "./demo/seed.js";
 import { createApp } from "./http/app.js";
-import { openStore } from "./store/open.js";
-import type { Store } from "./store/contract.js";
+import { type Store, StoreUnavailableError } from "./store/contract.js";
+import { DatabaseUrlError, openStore } from "./store/open.js";
 
 /** Below the 10 s that systemd, Docker and Kubernetes wait before SIGKILL, with room to exit. */
 export const DRAIN_TIMEOUT_MS = 8_000;
 
+/** A start-up failure whose message says it all: logged as one line, without a stack. */
+export class StartupError extends Error {}
+
+/** How long a start waits for another instance's first-run seed. */
+const SEED_WAIT_MS = 10 * 60_000;
+
+/** Opens the database (migrating it), with a failure to reach it said in one line. */
+export async function openConfiguredStore(config: Config): Promise<Store> {
+  try {
+    return await openStore(config.databaseUrl, config.pool);
+  } catch (error) {
+    if (error instanceof StoreUnavailableError || error instanceof DatabaseUrlError) throw new StartupError(error.message);
+    throw error;
+  }
+}
+
+/** Seeds an empty database; one that another instance is seeding right now is waited for. */
+async function ensureSeeded(store: Store, config: Config, logger: Logger): Promise<void> {
+  const state = await store.seedState();
+  if (state === "incomplete") throw new StartupError(INCOMPLETE_SEED);
+  if (state === "ready") return;
+  if (state === "empty") {
+    logger.info({ customers: config.demoCustomers }, "empty database: seeding demo data");
+    try {
+      const seeded = await seedDatabase(store, config.demoCustomers);
+      logger.info({ customers: seeded.customers, ms: Math.round(seeded.elapsedMs) }, "demo data seeded");
+      return;
+    } catch (error) {
+      if (!(error instanceof SeedInProgressError)) throw error;
+    }
+  }
+  logger.info("another instance is seeding the database: waiting for it");
+  for (const deadline = Date.now() + SEED_WAIT_MS; Date.now() < deadline; ) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const now = await store.seedState();
+    if (now === "ready") return;
+    if (now === "incomplete") break;
+  }
+  throw new StartupError(INCOMPLETE_SEED);
+}
+
 /** Migrates, and seeds demo data into an empty database: done once, before any worker serves. */
 export async function prepareDatabase(config: Config, logger: Logger): Promise<Store> {
-  const store = await openStore(config.databaseUrl);
-  if (await store.isEmpty()) {
-    logger.info({ customers: config.demoCustomers }, "empty database: seeding demo data");
-    const seeded = await seedDatabase(store, config.demoCustomers);
-    logger.info({ customers: seeded.customers, ms: Math.round(seeded.elapsedMs) }, "demo data seeded");
+  const store = await openConfiguredStore(config);
+  try {
+    await ensureSeeded(store, config, logger);
+  } catch (error) {
+    await store.close().catch(() => {});
+    throw error instanceof StoreUnavailableError ? new StartupError(error.message) : error;
   }
   return store;
 }

@@ -4,13 +4,19 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
-import { expect, it } from "vitest";
+import { expect, inject, it } from "vitest";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "..");
 
 it("npm run bench -- --smoke reports every section", async () => {
-  const { stdout } = await run(process.execPath, ["--import", "tsx", "scripts/bench/bench.ts", "--smoke"], { cwd: root, timeout: 240_000 });
+  // The PostgreSQL section runs on the test cluster (vitest global setup), not a cluster of its own.
+  const env = { ...process.env, BENCH_DATABASE_URL: inject("postgresUrl") };
+  const { stdout } = await run(process.execPath, ["--import", "tsx", "scripts/bench/bench.ts", "--smoke"], {
+    cwd: root,
+    env,
+    timeout: 240_000,
+  });
   for (const server of [
     "(a) bare node:http",
     "(a2) generated router",
@@ -23,15 +29,27 @@ it("npm run bench -- --smoke reports every section", async () => {
   ]) {
     expect(stdout).toContain(server);
   }
-  for (const section of ["### Targets", "### Every filter", "### simplifiedPaging against full paging", "### all=true, streamed"]) {
+  for (const section of [
+    "### Targets",
+    "### Every filter",
+    "### simplifiedPaging against full paging",
+    "### all=true, streamed",
+    "### PostgreSQL beside SQLite",
+    "### PostgreSQL: all=true",
+  ]) {
     expect(stdout).toContain(section);
   }
   // Every scenario answered without errors: the last column of each filter row is 0.
-  const filterRows = stdout
-    .split("### Every filter")[1]!
-    .split("###")[0]!
-    .split("\n")
-    .filter((l) => l.startsWith("| ") && !l.startsWith("| scenario") && !l.startsWith("| ---"));
-  expect(filterRows.length).toBeGreaterThan(10);
-  for (const row of filterRows) expect(row.trim().endsWith("| 0 |"), row).toBe(true);
+  for (const [heading, rows] of [
+    ["### Every filter", 10],
+    ["### PostgreSQL beside SQLite", 3], // a smoke run measures four scenarios on PostgreSQL
+  ] as const) {
+    const filterRows = stdout
+      .split(heading)[1]!
+      .split("###")[0]!
+      .split("\n")
+      .filter((l) => l.startsWith("| ") && !l.startsWith("| scenario") && !l.startsWith("| ---"));
+    expect(filterRows.length).toBeGreaterThan(rows);
+    for (const row of filterRows) expect(row.trim().endsWith("| 0 |"), row).toBe(true);
+  }
 }, 300_000);

@@ -1,20 +1,13 @@
 // One contract suite, two targets: the Prism mock of the spec, and the real server on a
 // seeded database reached through `prism proxy`, an independent validator of every
 // response. Written only with the generated client: no hand-built URLs.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import express from "express";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiClient, type ApiClient, type ApiResult } from "../client/index.js";
 import type { ListCustomersQuery } from "../generated/schema.js";
-import { createApp } from "../server/http/app.js";
 import { DEMO_PASSWORD } from "../server/demo/demo-data.js";
-import { seedDatabase } from "../server/demo/seed.js";
-import type { Store } from "../server/store/contract.js";
-import { openStore } from "../server/store/open.js";
-import { listen, type Running } from "./support/http.js";
+import { listen } from "./support/http.js";
+import { startTestServer, type TestServer } from "./support/test-server.js";
 import { prismMock, prismProxy, type PrismProcess } from "./support/prism.js";
 import { schemaErrors } from "./support/spec-schemas.js";
 
@@ -50,25 +43,18 @@ const parameterExamples = spec.paths["/customers"]!.get.parameters.map((p) => {
   return { name: parameter.name, value: parameter.example ?? parameter.schema.enum?.[0] };
 });
 
-let dir: string;
-let store: Store;
-let server: Running;
+let server: TestServer;
 let mock: PrismProcess;
 let proxy: PrismProcess;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "contract-"));
-  store = await openStore(`sqlite:${path.join(dir, "customers.db")}`);
-  await seedDatabase(store, 300);
-  server = await listen(createApp({ store, logger: pino({ level: "silent" }) }));
+  server = await startTestServer({ name: "contract", customers: 300 });
   [mock, proxy] = await Promise.all([prismMock(), prismProxy(server.baseUrl)]);
 });
 
 afterAll(async () => {
   await Promise.all([mock?.close(), proxy?.close()]);
   await server?.close();
-  await store?.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 const targets: Target[] = [

@@ -11,16 +11,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import express from "express";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BUNDLED_SPEC, buildDocsIfStale } from "../scripts/spec/build-docs.js";
-import { createApp } from "../server/http/app.js";
 import { docsRoutes } from "../server/http/docs-routes.js";
-import { seedDatabase } from "../server/demo/seed.js";
-import type { Store } from "../server/store/contract.js";
-import { openStore } from "../server/store/open.js";
 import { launchBrowser } from "./support/browser.js";
-import { listen, type Running } from "./support/http.js";
+import { listen } from "./support/http.js";
+import { startTestServer, type TestServer } from "./support/test-server.js";
 
 const SCREENSHOT = "test-artifacts/docs.png";
 
@@ -35,8 +31,7 @@ interface Schema {
 
 let spec: Json;
 let dir: string;
-let store: Store;
-let server: Running;
+let server: TestServer;
 let browser: Browser;
 
 /** A local `#/components/...` reference, followed until it is not one. */
@@ -70,9 +65,7 @@ function objectOf(schema: Schema): { schema: Schema; isArray: boolean } {
 beforeAll(async () => {
   spec = JSON.parse(await readFile(BUNDLED_SPEC, "utf8")) as Json;
   dir = await mkdtemp(path.join(tmpdir(), "docs-browser-"));
-  store = await openStore(`sqlite:${path.join(dir, "customers.db")}`);
-  await seedDatabase(store, 10);
-  server = await listen(createApp({ store, logger: pino({ level: "silent" }) }));
+  server = await startTestServer({ name: "docs-browser", customers: 10 });
   await buildDocsIfStale();
   browser = await launchBrowser();
 });
@@ -80,7 +73,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.close();
-  await store?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -3,22 +3,15 @@
 // plain model of the rules; hostile input must always get a 4xx in the error shape;
 // no query ever reaches outside the caller's scope. fast-check prints the seed and the
 // shrunk counterexample of any failure, so it can be replayed with { seed, path }.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import fc from "fast-check";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiClient, type ApiClient } from "../client/index.js";
 import type { CustomerInfo, ListCustomersQuery, ListCustomersResponse } from "../generated/schema.js";
-import { createApp } from "../server/http/app.js";
 import { demoData, DEMO_PASSWORD } from "../server/demo/demo-data.js";
-import { seedDatabase } from "../server/demo/seed.js";
-import type { Store } from "../server/store/contract.js";
-import { openStore } from "../server/store/open.js";
 import { foldName } from "../server/store/sqlite/names.js";
-import { basic, listen, type Running } from "./support/http.js";
+import { basic } from "./support/http.js";
 import { hostileText, percentEncode, withControl, withLoneSurrogate } from "./support/hostile-text.js";
+import { startTestServer, type TestServer } from "./support/test-server.js";
 import { schemaErrors } from "./support/spec-schemas.js";
 
 const CUSTOMERS = 300;
@@ -59,22 +52,19 @@ const parameters = spec.paths["/customers"]!.get.parameters.map((p) => {
 // The server and the full listing the model works from.
 // ---------------------------------------------------------------------------------------
 
-let dir: string;
-let store: Store;
-let server: Running;
+let server: TestServer;
 let everyone: CustomerInfo[];
 const clients: Record<string, ApiClient> = {};
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "properties-"));
-  store = await openStore(`sqlite:${path.join(dir, "customers.db")}`);
-  await seedDatabase(store, CUSTOMERS);
   // Hundreds of wrong passwords from one address, for longer than a success stays cached:
   // the default limits would throttle the good requests too. test/throttle.test.ts tests them.
   const lenient = { attempts: 1_000_000, seconds: 60 };
-  server = await listen(
-    createApp({ store, logger: pino({ level: "silent" }), loginLimits: { perUsername: lenient, perAddress: lenient } }),
-  );
+  server = await startTestServer({
+    name: "properties",
+    customers: CUSTOMERS,
+    app: { loginLimits: { perUsername: lenient, perAddress: lenient } },
+  });
   for (const user of ["sysadmin", "manager", "customer"]) {
     clients[user] = createApiClient({ baseUrl: server.baseUrl, auth: { username: user, password: DEMO_PASSWORD } });
   }
@@ -82,9 +72,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server.close();
-  await store.close();
-  await rm(dir, { recursive: true, force: true });
+  await server?.close();
 });
 
 // ---------------------------------------------------------------------------------------

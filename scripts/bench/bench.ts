@@ -1,4 +1,4 @@
-// npm run bench [-- --duration 5 --requests N --connections 10 --sizes 10000,100000,1000000 --rounds 3 --workers 2 --smoke]
+// npm run bench [-- --duration 5 --requests N --connections 10 --sizes 10000,100000,1000000 --rounds 3 --workers 2 --smoke --no-postgres]
 //
 // Every number is measured in this one run, side by side, against servers in their own
 // processes on 127.0.0.1 (autocannon, bounded in time, or in requests with --requests):
@@ -7,7 +7,9 @@
 //     Fastify peer, (d) the Prism mock (side-by-side.ts);
 //   - every filter, sort and scope on (c), one connection, so p50 is the service time;
 //   - simplifiedPaging against full paging on a broad filter;
-//   - all=true as JSON and CSV at each size: time and the server's peak RSS.
+//   - all=true as JSON and CSV at each size: time and the server's peak RSS;
+//   - the filters and all=true again on PostgreSQL at the largest size (BENCH_DATABASE_URL,
+//     or a local embedded cluster), beside SQLite's figures from this run.
 // Prints the tables and, unless --smoke, writes them into BENCHMARKS.md. --smoke is a tiny
 // run bounded by request count, so that it takes the same few seconds on any machine.
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -18,7 +20,8 @@ import { demoData } from "../../server/demo/demo-data.js";
 import { seedDatabase } from "../../server/demo/seed.js";
 import { formatTable } from "../../client/table.js";
 import { type Bound, drain, peakRssMb, serviceTime } from "./measure.js";
-import { auth, formatMarkdown, startApp } from "./servers.js";
+import { benchPostgres } from "./postgres.js";
+import { auth, formatMarkdown, startApp, startAppOn } from "./servers.js";
 import { sideBySide } from "./side-by-side.js";
 
 const { values: opts } = parseArgs({
@@ -29,6 +32,7 @@ const { values: opts } = parseArgs({
     dir: { type: "string", default: ".tmp/bench" },
     requests: { type: "string" },
     smoke: { type: "boolean", default: false },
+    "no-postgres": { type: "boolean", default: false },
     out: { type: "string", default: "BENCHMARKS.md" },
     rounds: { type: "string", default: "3" },
     workers: { type: "string", default: String(Math.max(2, os.availableParallelism())) },
@@ -166,6 +170,7 @@ say(`filters: one request at a time, ${boundText} each`);
 const { filters, broad } = scenarios(largest);
 const filterRows: string[][] = [];
 let slowest = { full: 0, simplified: 0 };
+const sqliteP50 = new Map<string, [number, number]>();
 for (const scenario of filters) {
   say(`  ${scenario.name}`);
   const full = await serviceTime(`${shipped.url}/customers?${scenario.query}`, auth(scenario.user), bound);
@@ -175,6 +180,7 @@ for (const scenario of filters) {
     bound,
   );
   slowest = { full: Math.max(slowest.full, full.p50), simplified: Math.max(slowest.simplified, simple.p50) };
+  sqliteP50.set(scenario.name, [full.p50, simple.p50]);
   filterRows.push([
     scenario.name,
     scenario.user,
@@ -251,6 +257,24 @@ sections.push(
   "### all=true, streamed (a fresh server process each; RSS from /proc VmHWM)\n\n" +
     formatMarkdown(["rows", "format", "seconds", "MB sent", "RSS at start MB", "peak RSS MB"], streamRows),
 );
+
+// 5. PostgreSQL beside SQLite, same scenarios (scripts/bench/postgres.ts; --no-postgres skips it).
+if (!opts["no-postgres"]) {
+  const pg = await benchPostgres({
+    size: largest,
+    // A smoke run proves the section works; four scenarios are enough for that.
+    filters: smoke ? filters.slice(0, 4) : filters,
+    sqlite: sqliteP50,
+    serviceTime: (url, user) => serviceTime(url, auth(user), bound),
+    startApp: (url) => startAppOn("validate", url),
+    drain: (url) => drain(url, sysadmin),
+    peakRssMb,
+    table: formatMarkdown,
+    say,
+  });
+  sections.push(...pg.sections);
+  verdicts.push(...pg.verdicts);
+}
 
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
 const machine = `${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`;

@@ -1,23 +1,20 @@
-// How the SQLite store answers each kind of customers query: for every scenario, the plan
-// the store chose, each statement it ran (SQL, parameters, EXPLAIN QUERY PLAN) and the
-// median time of a page with and without the count, measured on one warm connection.
+// How the store answers each kind of customers query: for every scenario, the plan the
+// store chose, each statement it ran (SQL, parameters, EXPLAIN QUERY PLAN on SQLite,
+// EXPLAIN ANALYZE on PostgreSQL, see explain-postgres.ts) and the median time of a page
+// with and without the count, measured on one warm connection.
 //
 //   npm run explain [-- --runs 15] [--only REGEX] [--summary]
 //   DATABASE_URL=sqlite:.tmp/bench-1m.db npm run explain
+//   DATABASE_URL=postgres://user:pw@host/db npm run explain
 //
 // The statements come from SqliteCustomerStore.explain(), which runs the real listPage
 // with a trace: what is printed is what the server runs, probes included.
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
 import { DEFAULT_DATABASE_URL } from "../../server/config.js";
+import { explainPostgres, postgresLookup, type Scenario } from "./explain-postgres.js";
 import { SORT_FIELDS, SqliteCustomerStore } from "../../server/store/sqlite/store.js";
 import type { CustomerQuery, PageRequest } from "../../server/store/contract.js";
-
-interface Scenario {
-  name: string;
-  q: CustomerQuery;
-  page?: number;
-}
 
 const { values } = parseArgs({
   options: {
@@ -39,36 +36,51 @@ const runs = Number(values.runs);
 if (!Number.isSafeInteger(runs) || runs < 1) throw new Error("--runs must be a positive integer");
 
 const url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
-if (!url.startsWith("sqlite:")) throw new Error("explain reads SQLite databases only (DATABASE_URL=sqlite:PATH)");
+const onPostgres = /^postgres(ql)?:\/\//.test(url);
+if (!onPostgres && !url.startsWith("sqlite:")) throw new Error("explain reads sqlite:PATH or postgres:// databases");
 const path = url.slice("sqlite:".length);
 
-// Ids for the scenarios, looked up once on a side connection (demo data names them).
-const side = new Database(path, { readonly: true, fileMustExist: true });
-const one = <T>(sql: string, ...params: unknown[]) =>
-  side
-    .prepare(sql)
-    .pluck()
-    .get(...params) as T;
-const tagId = (name: string) => one<string>(`SELECT id FROM tags WHERE name = ?`, name);
-const accountsBySize = side
-  .prepare(`SELECT id, name FROM accounts ORDER BY (SELECT count(*) FROM customers c WHERE c.account_id = accounts.id) DESC`)
-  .all() as { id: string; name: string }[];
-const manager = JSON.parse(one<string>(`SELECT account_ids FROM users WHERE username = 'manager'`)) as string[];
-const bound = one<string>(`SELECT customer_id FROM users WHERE username = 'customer'`);
+/** Ids for the scenarios, looked up once (the demo data names them); the SQL runs on both engines. */
+interface Lookup {
+  one<T>(sql: string, ...params: unknown[]): Promise<T>;
+  all<T>(sql: string): Promise<T[]>;
+  close(): Promise<void>;
+}
+const side: Lookup = onPostgres ? await postgresLookup(url) : sqliteLookup(path);
+const tagId = (name: string) => side.one<string>(`SELECT id FROM tags WHERE name = ?`, name);
+const accountsBySize = await side.all<{ id: string; name: string }>(
+  `SELECT id, name FROM accounts ORDER BY (SELECT count(*) FROM customers c WHERE c.account_id = accounts.id) DESC`,
+);
+const manager = JSON.parse(await side.one<string>(`SELECT account_ids FROM users WHERE username = 'manager'`)) as string[];
+const bound = await side.one<string>(`SELECT customer_id FROM users WHERE username = 'customer'`);
 // The customer with the most descendants, and one with a handful: a broad and a selective parent.
-const subtreeSizes = side
-  .prepare(`SELECT c.id, count(*) AS n FROM customer_ancestors a JOIN customers c ON c.seq = a.ancestor_seq
-  WHERE a.depth = 1 GROUP BY a.ancestor_seq ORDER BY n DESC LIMIT 1`)
-  .get() as { id: string; n: number };
+const [subtreeSizes] = await side.all<{ id: string; n: number }>(`SELECT c.id, CAST(count(*) AS INTEGER) AS n
+  FROM customer_ancestors a JOIN customers c ON c.seq = a.ancestor_seq
+  WHERE a.depth = 1 GROUP BY c.seq, c.id ORDER BY n DESC LIMIT 1`);
 const smallParent =
-  one<string>(`SELECT c.id FROM customers c WHERE c.seq IN (SELECT ancestor_seq FROM customer_ancestors
-  WHERE depth = 1 AND ancestor_seq > 1000 GROUP BY ancestor_seq HAVING count(*) BETWEEN 2 AND 5 LIMIT 1)`) ?? subtreeSizes.id;
-const deepRoot = one<string>(`SELECT c.id FROM customers c WHERE c.seq = (SELECT ancestor_seq FROM customer_ancestors
+  (await side.one<string>(`SELECT c.id FROM customers c WHERE c.seq IN (SELECT ancestor_seq FROM customer_ancestors
+  WHERE depth = 1 AND ancestor_seq > 1000 GROUP BY ancestor_seq HAVING count(*) BETWEEN 2 AND 5 LIMIT 1)`)) ?? subtreeSizes!.id;
+const deepRoot = await side.one<string>(`SELECT c.id FROM customers c WHERE c.seq = (SELECT ancestor_seq FROM customer_ancestors
   WHERE depth >= 1 AND ancestor_seq <= 100 GROUP BY ancestor_seq ORDER BY count(*) DESC LIMIT 1)`);
-const vip = tagId("VIP");
-const enterprise = tagId("Enterprise");
-const legal = tagId("Legal");
-side.close();
+const vip = await tagId("VIP");
+const enterprise = await tagId("Enterprise");
+const legal = await tagId("Legal");
+await side.close();
+
+function sqliteLookup(file: string): Lookup {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  return {
+    one: async <T>(sql: string, ...params: unknown[]) =>
+      db
+        .prepare(sql)
+        .pluck()
+        .get(...params) as T,
+    all: async <T>(sql: string) => db.prepare(sql).all() as T[],
+    close: async () => {
+      db.close();
+    },
+  };
+}
 
 const all = { kind: "all" } as const;
 const q = (over: Partial<CustomerQuery>): CustomerQuery => ({ scope: all, sortField: "name", sortOrder: "Ascend", ...over });
@@ -79,7 +91,7 @@ const scenarios: Scenario[] = [
   { name: "one account (smallest), sort dateCreated", q: q({ accountIds: [accountsBySize.at(-1)!.id], sortField: "dateCreated" }) },
   { name: "two accounts, sort accountName", q: q({ accountIds: accountsBySize.slice(0, 2).map((a) => a.id), sortField: "accountName" }) },
   { name: "parent, deep, broad (most descendants)", q: q({ parentCustomerIds: [deepRoot] }) },
-  { name: "parent, shallow, broad", q: q({ parentCustomerIds: [subtreeSizes.id], shallowParent: true }) },
+  { name: "parent, shallow, broad", q: q({ parentCustomerIds: [subtreeSizes!.id], shallowParent: true }) },
   { name: "parent, deep, selective", q: q({ parentCustomerIds: [smallParent] }) },
   { name: "one tag (VIP), broad", q: q({ tagIds: [vip] }) },
   { name: "one tag, sort dateCreated desc", q: q({ tagIds: [vip], sortField: "dateCreated", sortOrder: "Descend" }) },
@@ -107,6 +119,11 @@ const scenarios: Scenario[] = [
   { name: "deep page 2000, one tag", q: q({ tagIds: [vip] }), page: 2000 },
   { name: "deep page 200, name 'dental'", q: q({ nameFilter: "dental" }), page: 200 },
 ];
+
+if (onPostgres) {
+  await explainPostgres(url, scenarios, { runs, only: values.only, summary: values.summary });
+  process.exit(0);
+}
 
 const store = SqliteCustomerStore.open(path);
 // Times single statements (a probe, the page, the count) apart from the whole listPage.

@@ -30,8 +30,9 @@ const underTsx = (script: string, ...args: string[]) =>
   startServer(["--import", "tsx", path.join(root, "scripts/bench", script), ...args], listening, local);
 
 /** Our Express app through the tsx loader (bench-server.ts), with or without validation. */
-export const startApp = (validation: "validate" | "plain", databaseFile: string) =>
-  underTsx("bench-server.ts", "app", validation, `sqlite:${databaseFile}`);
+export const startAppOn = (validation: "validate" | "plain", databaseUrl: string) =>
+  underTsx("bench-server.ts", "app", validation, databaseUrl);
+export const startApp = (validation: "validate" | "plain", databaseFile: string) => startAppOn(validation, `sqlite:${databaseFile}`);
 export const startBare = (file: string) => underTsx("bench-server.ts", "bare", file);
 export const startRouterOnly = (file: string) => underTsx("bench-server.ts", "router", file);
 export const startFastifyPeer = (databaseFile: string) => underTsx("fastify-peer.ts", `sqlite:${databaseFile}`);

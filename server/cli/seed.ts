@@ -4,8 +4,8 @@ import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import { pino } from "pino";
 import { DEFAULT_DATABASE_URL, loadConfig } from "../config.js";
-import { resetDatabase, seedDatabase } from "../demo/seed.js";
-import { redactUrl } from "../store/open.js";
+import { seedDatabase } from "../demo/seed.js";
+import { redactUrl, resetStore } from "../store/open.js";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
 
   const log = pino({ name: "seed" }, pino.destination({ dest: 2, sync: true })); // sync: progress must show while it happens
   const databaseUrl = loadConfig().databaseUrl;
-  if (values.reset) resetDatabase(databaseUrl);
+  if (values.reset) await resetStore(databaseUrl);
 
   const bar = process.stderr.isTTY
     ? new cliProgress.SingleBar(

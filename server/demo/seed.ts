@@ -1,6 +1,5 @@
 // Fills an empty database with the deterministic demo data (demo-data.ts). `npm run seed`
 // (server/cli/seed.ts) and `npm start`'s first run both call seedDatabase().
-import { rmSync } from "node:fs";
 import { hashApiKey, hashPassword } from "../auth/credentials.js";
 import { demoData, type DemoUser } from "./demo-data.js";
 import type { NewCustomer, Store } from "../store/contract.js";
@@ -18,13 +17,30 @@ export interface SeedResult {
   users: DemoUser[];
 }
 
-/** Seeds `target` (a store or a DATABASE_URL), which must be empty. */
+/** Two processes seeding one empty database: the second one gets this, the first one goes on. */
+export class SeedInProgressError extends Error {}
+
+/** The one command that repairs a database whose seed never finished. */
+export const RESET_COMMAND = "npm run seed -- --reset";
+
+/** Why a start or a seed refuses a database whose seed was interrupted. */
+export const INCOMPLETE_SEED = `the database holds a seed that never finished (interrupted half way); start again with: ${RESET_COMMAND}`;
+
+/**
+ * Seeds `target` (a store or a DATABASE_URL), which must be empty. The seed marks the
+ * database `started` before its first row and `complete` after its last, so a seed
+ * killed half way is recognised (Store.seedState) instead of passing for a ready one.
+ */
 export async function seedDatabase(target: Store | string, customerCount: number, options: SeedOptions = {}): Promise<SeedResult> {
   const started = performance.now();
   const store = typeof target === "string" ? await openStore(target) : target;
   try {
-    if (!(await store.isEmpty()))
-      throw new Error("the database already holds data; seed only an empty one, or start again with: npm run seed -- --reset");
+    const state = await store.seedState();
+    if (state === "incomplete") throw new Error(INCOMPLETE_SEED);
+    if (state === "seeding") throw new SeedInProgressError("another process is seeding this database");
+    if (state !== "empty")
+      throw new Error(`the database already holds data; seed only an empty one, or start again with: ${RESET_COMMAND}`);
+    if (!(await store.claimSeed())) throw new SeedInProgressError("another process is seeding this database");
     const batchSize = options.batchSize ?? 5000;
     const data = demoData(customerCount);
     await store.insertAccounts(data.accounts);
@@ -59,16 +75,9 @@ export async function seedDatabase(target: Store | string, customerCount: number
     );
     for (const u of data.users) await store.insertApiKey(hashApiKey(u.apiKey), u.username, "demo key");
     await store.optimize();
+    await store.completeSeed();
     return { customers: customerCount, elapsedMs: performance.now() - started, users: data.users };
   } finally {
     if (typeof target === "string") await store.close();
   }
-}
-
-/** Deletes a SQLite database file and its WAL companions; other URLs are refused. */
-export function resetDatabase(databaseUrl: string): void {
-  if (!databaseUrl.startsWith("sqlite:")) throw new Error("--reset supports sqlite: URLs only");
-  const path = databaseUrl.slice("sqlite:".length);
-  if (path === ":memory:") return;
-  for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
 }

@@ -1,5 +1,5 @@
-// The storage contract of the customers API. SQLite implements it today and PostgreSQL
-// will implement it next, so nothing here may mention an engine: every method is async
+// The storage contract of the customers API, implemented by SQLite (sqlite/) and
+// PostgreSQL (postgres/), so nothing here may mention an engine: every method is async
 // and speaks the API's own types.
 import type { AccountInfo, CustomerInfo, ListCustomersQuery, SortOrders, Tag } from "../../generated/schema.js";
 import type { Role } from "../../generated/server.js";
@@ -95,9 +95,34 @@ export interface UserStore {
   insertApiKey(keyHash: string, username: string, label?: string): Promise<void>;
 }
 
+/**
+ * Where a database stands: `empty` may be seeded; `seeding` is being seeded by a live
+ * process right now; `incomplete` holds a seed whose process died before its end (killed
+ * half way) and must be reset; `ready` is complete, or was filled by other means.
+ */
+export type SeedState = "empty" | "seeding" | "incomplete" | "ready";
+
 /** One database: both stores, and its lifetime. */
 export interface Store extends CustomerStore, UserStore {
   /** No accounts, customers or users yet: a fresh database that may be seeded. */
   isEmpty(): Promise<boolean>;
+  seedState(): Promise<SeedState>;
+  /**
+   * The seed marks the database `started` (committed) before its first row, and holds the
+   * claim while it lives (so seedState tells `seeding` from `incomplete`); false when a
+   * mark is there already: another process is seeding, or one died doing it.
+   */
+  claimSeed(): Promise<boolean>;
+  /** The seed marks the database `complete` after its last row. */
+  completeSeed(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The database cannot be reached (down, restarting, unreachable), as opposed to a query
+ * that failed: the HTTP layer answers 503 (the error handler reads `status`), and the
+ * next request tries again, so the server recovers by itself when the database returns.
+ */
+export class StoreUnavailableError extends Error {
+  readonly status = 503;
 }

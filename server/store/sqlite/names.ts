@@ -1,13 +1,7 @@
 // How names are folded and tokenized for the name filter: the same in JavaScript (at
 // insert and at query time) and in the indexes, since SQLite folds only ASCII.
 
-/**
- * The case-folded name that sorting and the name filter compare. JavaScript folds all of
- * Unicode (SQLite only ASCII); NFC makes a decomposed "é" equal a composed one.
- */
-export function foldName(s: string): string {
-  return s.normalize("NFC").toLowerCase();
-}
+export { foldName } from "../fold.js";
 
 /**
  * An FTS5 phrase query for a substring of 3+ code points: the needle as one FTS5 string

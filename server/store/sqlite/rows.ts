@@ -2,7 +2,7 @@
 // that reads them: a page's customers with their tags and breadcrumbs in three queries.
 import type Database from "better-sqlite3";
 import type { CustomerBreadcrumb, CustomerInfo, Tag } from "../../../generated/schema.js";
-import type { Role, StoredUser } from "../contract.js";
+import { type CustomerRow, omitNulls, push, toCustomer } from "../rows.js";
 
 type Db = Database.Database;
 type Statement = Database.Statement<unknown[], unknown>;
@@ -17,34 +17,11 @@ export const ROWS_BY_SEQ = `SELECT c.seq, c.id, c.account_id, c.parent_id, c.nam
   FROM json_each(?) j CROSS JOIN customers c LEFT JOIN customer_documents d ON d.seq = c.seq
   WHERE c.seq = j.value ORDER BY j.key`;
 
-export interface CustomerRow {
-  seq: number;
-  id: string;
-  account_id: string;
-  parent_id: string | null;
-  name: string;
-  reference_id: string | null;
-  is_staging: number | null;
-  override_billing_settings: number | null;
-  override_app_settings: number | null;
-  date_created: string | null;
-  date_last_modified: string | null;
-  created_by: string | null;
-  last_modified_by: string | null;
-  data: string | null;
-  schedule: string | null;
-  integration_data: string | null;
-  billing_settings: string | null;
-  app_settings: string | null;
-  account_name: string | null;
-}
-
-export interface UserRow {
-  username: string;
-  password_hash: string;
-  roles: string;
-  account_ids: string;
-  customer_id: string | null;
+/** One executed statement, for explain(): every query the planner and the page run is recorded when a trace is given. */
+export interface TracedStatement {
+  role: string;
+  sql: string;
+  params: unknown[];
 }
 
 /** Cached prepared statements and row mapping for one connection. */
@@ -63,6 +40,35 @@ export class Reader {
     }
     this.cache.set(sql, s);
     return s;
+  }
+
+  /** The first column of the first row. */
+  value<T>(role: string, sql: string, params: unknown[], trace?: TracedStatement[]): T | undefined {
+    trace?.push({ role, sql, params });
+    const row = this.stmt(sql).raw(true).get(params) as unknown[] | undefined;
+    return row?.[0] as T | undefined;
+  }
+
+  column<T>(role: string, sql: string, params: unknown[], trace?: TracedStatement[]): T[] {
+    trace?.push({ role, sql, params });
+    return (this.stmt(sql).raw(true).all(params) as unknown[][]).map((r) => r[0] as T);
+  }
+
+  all<T>(role: string, sql: string, params: unknown[], trace?: TracedStatement[]): T[] {
+    trace?.push({ role, sql, params });
+    return this.stmt(sql).raw(false).all(params) as T[];
+  }
+
+  seqs(role: string, sql: string, params: unknown[], trace?: TracedStatement[]): number[] {
+    trace?.push({ role, sql, params });
+    return (this.stmt(sql).all(params) as { seq: number }[]).map((r) => r.seq);
+  }
+
+  rowsBySeq(seqs: number[], trace?: TracedStatement[]): CustomerRow[] {
+    if (seqs.length === 0) return [];
+    const params = [JSON.stringify(seqs)];
+    trace?.push({ role: "rows", sql: ROWS_BY_SEQ, params });
+    return this.rows(ROWS_BY_SEQ, params);
   }
 
   rows(sql: string, params: unknown[]): CustomerRow[] {
@@ -95,56 +101,3 @@ export class Reader {
     return rows.map((r) => toCustomer(r, tags.get(r.seq) ?? [], crumbs.get(r.seq) ?? []));
   }
 }
-
-/** Property order follows the service's sample body; nulls are left out as ServiceStack does. */
-function toCustomer(r: CustomerRow, tags: Tag[], breadcrumb: CustomerBreadcrumb[]): CustomerInfo {
-  return omitNulls({
-    accountId: r.account_id,
-    parentCustomerId: r.parent_id,
-    breadcrumb,
-    accountName: r.account_name,
-    isStaging: bool(r.is_staging),
-    name: r.name,
-    referenceId: r.reference_id,
-    data: parse(r.data),
-    tags,
-    schedule: parse(r.schedule),
-    integrationData: parse(r.integration_data),
-    overrideBillingSettings: bool(r.override_billing_settings),
-    billingSettings: parse(r.billing_settings),
-    overrideAppSettings: bool(r.override_app_settings),
-    appSettings: parse(r.app_settings),
-    id: r.id,
-    dateCreated: r.date_created,
-    dateLastModified: r.date_last_modified,
-    createdBy: r.created_by,
-    lastModifiedBy: r.last_modified_by,
-  }) as CustomerInfo;
-}
-
-export function toUser(r: UserRow): StoredUser {
-  const user: StoredUser = {
-    username: r.username,
-    passwordHash: r.password_hash,
-    roles: JSON.parse(r.roles) as Role[],
-    accountIds: JSON.parse(r.account_ids) as string[],
-  };
-  if (r.customer_id !== null) user.customerId = r.customer_id;
-  return user;
-}
-
-function omitNulls<T extends Record<string, unknown>>(o: T): T {
-  for (const k of Object.keys(o)) if (o[k] === null || o[k] === undefined) delete o[k];
-  return o;
-}
-
-function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
-  const list = m.get(k);
-  if (list) list.push(v);
-  else m.set(k, [v]);
-}
-
-export const bit = (b: boolean | undefined): number | null => (b === undefined ? null : b ? 1 : 0);
-const bool = (n: number | null): boolean | null => (n === null ? null : n !== 0);
-export const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
-const parse = (s: string | null): unknown => (s === null ? null : JSON.parse(s));

@@ -311,4 +311,13 @@ export const MIGRATIONS: readonly string[] = [
     DELETE FROM customers_grams WHERE rowid = old.seq;
   END;
   `,
+
+  /* 3: the seed marks itself (issue 13) */ `
+  -- 'seed' is 'started' before the seed's first row and 'complete' after its last, so a
+  -- seed that died half way is told apart from a database that is ready.
+  CREATE TABLE store_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -1,0 +1,285 @@
+// The SQLite store's planner: what each filter of a query is (a driver that lists its
+// matches from an index, and a per-row test), what is known of its size, and the plan
+// a page takes by those sizes. The SQL of each plan is in sql.ts.
+import type { CustomerQuery } from "../contract.js";
+import { foldName, ftsPhrase, gramToken } from "./names.js";
+import type { Reader, TracedStatement } from "./rows.js";
+import { accountsOf, nonEmpty } from "../scope.js";
+import { MERGE_MAX_ACCOUNTS, type Resolved, type Term } from "./sql.js";
+
+/**
+ * How a page is found, chosen per query by how many rows the filters match:
+ * - `walk`: walk the sort order's index and test every filter per row; LIMIT stops the
+ *   walk early, so a broad filter costs about (offset + limit) / (fraction matching) rows.
+ * - `walk-capped`: the same, but the walk gives up after `cap` rows of the index; if the
+ *   page is not complete by then, the query falls back to `candidates`. Used when every
+ *   filter alone is broad but their combination may not be.
+ * - `candidates`: collect the matches of the most selective filter from its own index,
+ *   test the rest, sort what is left: costs about the number of candidates.
+ */
+export type PlanKind = "walk" | "walk-capped" | "candidates";
+
+export interface PlannerOptions {
+  /** Tests and diagnostics: use this plan wherever the query allows it. */
+  force?: "walk" | "candidates";
+  /**
+   * Cost of a candidate row (a table read plus a sort insert) relative to a walked row.
+   * The break-even size is sqrt((offset + limit) × customers / candidateCost).
+   */
+  candidateCost?: number;
+  /** Tests: the cap of a capped walk, in index rows. */
+  walkCap?: number;
+}
+
+/** Measured at 1M customers (scripts/bench/explain.ts): a candidate costs about 2 walked rows. */
+const DEFAULT_CANDIDATE_COST = 2;
+/** A capped walk may read this many times the rows it expects to need before giving up. */
+const WALK_CAP_SLACK = 2;
+
+export interface Choice {
+  kind: PlanKind;
+  /** The candidates' source (and a capped walk's fallback). */
+  driver?: Term;
+  cap?: number;
+  /** The probe limit: sizes below it are exact. */
+  threshold: number;
+}
+
+/** Turns the query into terms with what is known of their sizes; undefined when it provably matches nothing. */
+export function resolve(db: Reader, q: CustomerQuery, trace?: TracedStatement[]): Resolved | undefined {
+  const terms: Term[] = [];
+  const json = (ids: string[]) => JSON.stringify(ids);
+  const total = db.value<number>("customers", `SELECT coalesce(sum(customer_count), 0) FROM accounts`, [], trace) ?? 0;
+
+  const accounts = accountsOf(q);
+  switch (q.scope.kind) {
+    case "all":
+      break;
+    case "accounts":
+      break; // accountsOf(q) above
+    case "subtree": {
+      const root = db.value<number>("resolve subtree", `SELECT seq FROM customers WHERE id = ?`, [q.scope.customerId], trace);
+      if (root === undefined) return undefined;
+      terms.push({
+        kind: "subtree",
+        driver: { sql: `SELECT customer_seq AS seq FROM customer_ancestors WHERE ancestor_seq = ?`, params: [root] },
+        // The (customer_seq, …) index: a customer has at most a handful of ancestors,
+        // while the primary key would read the whole subtree for every row.
+        test: (c) => `EXISTS (SELECT 1 FROM customer_ancestors x INDEXED BY customer_ancestors_up
+          WHERE x.customer_seq = ${c}.seq AND x.ancestor_seq = ?)`,
+        testParams: [root],
+        seqOnly: true,
+        exact: false,
+      });
+      break;
+    }
+    default:
+      throw new Error(`unknown scope ${JSON.stringify(q.scope satisfies never)}`);
+  }
+  if (accounts) {
+    if (accounts.length === 0) return undefined;
+    const size =
+      db.value<number>(
+        "account sizes",
+        `SELECT coalesce(sum(customer_count), 0) FROM accounts
+      WHERE id IN (SELECT value FROM json_each(?))`,
+        [json(accounts)],
+        trace,
+      ) ?? 0;
+    if (size === 0) return undefined;
+    const one = accounts.length === 1;
+    terms.push({
+      kind: "accounts",
+      accountIds: accounts,
+      size,
+      exact: true,
+      seqOnly: false,
+      driver: one
+        ? { sql: `SELECT seq FROM customers WHERE account_id = ?`, params: [accounts[0]] }
+        : { sql: `SELECT seq FROM customers WHERE account_id IN (SELECT value FROM json_each(?))`, params: [json(accounts)] },
+      // `+` keeps the column from choosing an index: the plan has already chosen.
+      test: (c) => (one ? `+${c}.account_id = ?` : `+${c}.account_id IN (SELECT value FROM json_each(?))`),
+      testParams: [one ? accounts[0] : json(accounts)],
+    });
+  }
+
+  if (nonEmpty(q.specificIds)) {
+    const ids = [...new Set(q.specificIds)];
+    terms.push({
+      kind: "ids",
+      size: ids.length,
+      exact: false,
+      seqOnly: false,
+      driver: { sql: `SELECT seq FROM customers WHERE id IN (SELECT value FROM json_each(?))`, params: [json(ids)] },
+      test: (c) => `+${c}.id IN (SELECT value FROM json_each(?))`,
+      testParams: [json(ids)],
+    });
+  }
+
+  if (nonEmpty(q.parentCustomerIds)) {
+    const parents = db.column<number>(
+      "resolve parents",
+      `SELECT seq FROM customers WHERE id IN (SELECT value FROM json_each(?))`,
+      [json([...new Set(q.parentCustomerIds)])],
+      trace,
+    );
+    if (parents.length === 0) return undefined;
+    const depth = q.shallowParent ? "depth = 1" : "depth >= 1";
+    // One parent (the usual case) is an equality: a correlated IN list costs per row.
+    const one = parents.length === 1;
+    const among = one ? "= ?" : "IN (SELECT value FROM json_each(?))";
+    const parentParam = one ? parents[0] : JSON.stringify(parents);
+    // A customer has one parent, but may descend from several of the given customers.
+    const distinct = !q.shallowParent && parents.length > 1 ? "DISTINCT " : "";
+    terms.push({
+      kind: "parents",
+      exact: false,
+      seqOnly: true,
+      driver: {
+        sql: `SELECT ${distinct}customer_seq AS seq FROM customer_ancestors
+        WHERE ancestor_seq ${among} AND ${depth}`,
+        params: [parentParam],
+      },
+      test: (c) => `EXISTS (SELECT 1 FROM customer_ancestors x INDEXED BY customer_ancestors_up
+        WHERE x.customer_seq = ${c}.seq AND x.${depth} AND x.ancestor_seq ${among})`,
+      testParams: [parentParam],
+    });
+  }
+
+  if (nonEmpty(q.tagIds)) {
+    const wanted = [...new Set(q.tagIds)];
+    const tags = db.all<{ seq: number; n: number }>(
+      "tag sizes",
+      `SELECT seq, customer_count AS n FROM tags
+      WHERE id IN (SELECT value FROM json_each(?)) ORDER BY customer_count, seq`,
+      [json(wanted)],
+      trace,
+    );
+    if (tags.length < wanted.length) return undefined; // an unknown tag: nobody carries all of them
+    const [rarest, ...rest] = tags.map((t) => t.seq) as [number, ...number[]];
+    // Two tags: tag_pairs knows exactly how many customers carry both.
+    const pair =
+      rest.length === 1
+        ? (db.value<number>(
+            "tag pair size",
+            `SELECT coalesce(max(customer_count), 0) FROM tag_pairs WHERE low_seq = ? AND high_seq = ?`,
+            [Math.min(rarest, rest[0]!), Math.max(rarest, rest[0]!)],
+            trace,
+          ) ?? 0)
+        : undefined;
+    if (pair === 0) return undefined;
+    const has = (seq: string) => `EXISTS (SELECT 1 FROM customer_tags x WHERE x.tag_seq = ? AND x.customer_seq = ${seq})`;
+    terms.push({
+      kind: "tags",
+      size: pair ?? tags[0]!.n,
+      exact: tags.length === 1 || pair !== undefined,
+      seqOnly: true,
+      tagSeqs: [rarest, ...rest],
+      ...(pair === undefined ? { estimate: tags.reduce((e, t) => e * (t.n / Math.max(1, total)), total) } : {}),
+      // The rarest tag's range, each other tag a primary-key probe.
+      driver: {
+        sql: `SELECT t.customer_seq AS seq FROM customer_tags t WHERE t.tag_seq = ?${rest.map(() => ` AND ${has("t.customer_seq")}`).join("")}`,
+        params: [rarest, ...rest],
+      },
+      test: (c) => [rarest, ...rest].map(() => has(`${c}.seq`)).join(" AND "),
+      testParams: [rarest, ...rest],
+    });
+  }
+
+  if (q.nameFilter !== undefined && q.nameFilter !== "") {
+    const needle = foldName(q.nameFilter);
+    const phrase = ftsPhrase(needle);
+    terms.push({
+      kind: "name",
+      exact: false,
+      seqOnly: false,
+      // Both indexes match exactly: no recheck against the table.
+      driver: phrase
+        ? { sql: `SELECT rowid AS seq FROM customers_fts WHERE customers_fts MATCH ?`, params: [phrase] }
+        : { sql: `SELECT rowid AS seq FROM customers_grams WHERE customers_grams MATCH ?`, params: [gramToken(needle)] },
+      test: (c) => `instr(${c}.name_fold, ?) > 0`,
+      testParams: [needle],
+    });
+  }
+
+  return { q, terms, total };
+}
+
+/** `want`: offset + rows wanted (the whole table for a stream). */
+export function choose(db: Reader, planner: PlannerOptions, r: Resolved, want: number, trace?: TracedStatement[]): Choice {
+  const cost = planner.candidateCost ?? DEFAULT_CANDIDATE_COST;
+  // Walking costs want × total / size rows, collecting costs cost × size: equal at this size.
+  const threshold = Math.max(1, Math.ceil(Math.sqrt((want * r.total) / cost)));
+  const drivers = r.terms.filter((t) => t.driver);
+  if (planner.force === "walk" || drivers.length === 0) return { kind: "walk", threshold };
+  // Accounts alone, sorted by name: (account_id, name_fold, id) answers the filter and the
+  // order at once, so the walk reads just the rows it returns (and skips), at any size.
+  const [only] = r.terms;
+  if (
+    r.terms.length === 1 &&
+    only!.kind === "accounts" &&
+    r.q.sortField === "name" &&
+    only!.accountIds!.length <= MERGE_MAX_ACCOUNTS &&
+    planner.force !== "candidates"
+  ) {
+    return { kind: "walk", driver: only, threshold };
+  }
+  const smallest = () => drivers.reduce((a, b) => ((b.size ?? Infinity) < (a.size ?? Infinity) ? b : a));
+  // Sizes known for free (accounts, tags) may already show a selective filter; probe
+  // the others only if not, each bounded by the threshold.
+  if (!((smallest().size ?? Infinity) < threshold)) {
+    for (const t of drivers) {
+      if (t.size !== undefined) continue;
+      t.size =
+        db.value<number>(`probe ${t.kind}`, `SELECT count(*) FROM (${t.driver!.sql} LIMIT ?)`, [...t.driver!.params, threshold], trace) ??
+        0;
+      t.exact = t.size < threshold;
+      t.atLeast = !t.exact;
+      if (t.exact) break;
+    }
+  }
+  const best = smallest();
+  // Filters that are each broad may still be rare together: assuming independence, the
+  // expected matches are the total times each filter's share. Below the threshold, a
+  // capped walk would most likely read its cap for nothing before falling back.
+  // A term whose size is unknown or only a lower bound (a probe that hit the threshold)
+  // counts as matching every row: the capped walk guards against that optimism.
+  const share = (t: Term) => (t.atLeast ? 1 : (t.estimate ?? t.size ?? r.total) / Math.max(1, r.total));
+  const expected = r.terms.reduce((e, t) => e * share(t), r.total);
+  if (planner.force === "candidates" || best.size! < threshold || expected < threshold) {
+    return { kind: "candidates", driver: best, threshold };
+  }
+  const cap = planner.walkCap ?? Math.ceil((WALK_CAP_SLACK * want * r.total) / threshold);
+  if (cap >= r.total) return { kind: "walk", driver: best, threshold };
+  return { kind: "walk-capped", driver: best, cap, threshold };
+}
+
+export function count(db: Reader, r: Resolved, choice: Choice, trace?: TracedStatement[]): number {
+  const { terms } = r;
+  if (terms.length === 0) return r.total;
+  if (terms.length === 1 && terms[0]!.exact && terms[0]!.size !== undefined) return terms[0]!.size;
+  const accounts = terms.find((t) => t.kind === "accounts");
+  const tags = terms.find((t) => t.kind === "tags");
+  if (terms.length === 2 && accounts && tags?.tagSeqs?.length === 1) {
+    return (
+      db.value<number>(
+        "count (tag_accounts)",
+        `SELECT coalesce(sum(customer_count), 0) FROM tag_accounts
+      WHERE tag_seq = ? AND account_id IN (SELECT value FROM json_each(?))`,
+        [tags.testParams[0], JSON.stringify(accounts.accountIds)],
+        trace,
+      ) ?? 0
+    );
+  }
+  const drivers = terms.filter((t) => t.driver);
+  const driver =
+    choice.driver ?? (drivers.length ? drivers.reduce((a, b) => ((b.size ?? Infinity) < (a.size ?? Infinity) ? b : a)) : undefined);
+  if (!driver) throw new Error("every filter has a driver"); // unreachable: resolve() gives each term one
+  const others = terms.filter((t) => t !== driver);
+  const params = [...driver.driver!.params, ...others.flatMap((t) => t.testParams)];
+  // Tests that only probe indexes by seq count straight off the driver, without a table read.
+  const sql = others.every((t) => t.seqOnly)
+    ? `SELECT count(*) FROM (${driver.driver!.sql}) d${others.length ? ` WHERE ${others.map((t) => t.test("d")).join(" AND ")}` : ""}`
+    : `SELECT count(*) FROM (${driver.driver!.sql}) d CROSS JOIN customers c ON c.seq = d.seq WHERE ${others.map((t) => t.test("c")).join(" AND ")}`;
+  return db.value<number>("count", sql, params, trace) ?? 0;
+}

@@ -1,0 +1,158 @@
+// What only the PostgreSQL store has: its migrations under an advisory lock, its indexes,
+// LIKE patterns taken literally, its failures, and --reset. The contract every engine
+// keeps is in store.test.ts.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedDatabase } from "../server/demo/seed.js";
+import { type Store, StoreUnavailableError } from "../server/store/contract.js";
+import { openStore, resetStore } from "../server/store/open.js";
+import { containsPattern } from "../server/store/postgres/query.js";
+import { MIGRATIONS, SCHEMA } from "../server/store/postgres/schema.js";
+import { PostgresCustomerStore } from "../server/store/postgres/store.js";
+import { query, storeModel } from "./support/store-model.js";
+import { type TestDatabase, testDatabase } from "./support/test-server.js";
+
+const N = 300;
+const { data, grandparent } = storeModel(N);
+let database: TestDatabase;
+let store: PostgresCustomerStore;
+
+beforeAll(async () => {
+  database = await testDatabase("postgres", "store_pg");
+  store = (await openStore(database.url)) as PostgresCustomerStore;
+  await seedDatabase(store, N);
+});
+
+afterAll(async () => {
+  await store?.close();
+  await database?.drop();
+});
+
+describe("nameFilter as a LIKE pattern", () => {
+  it("escapes LIKE's wildcards and its escape character, and folds case", () => {
+    expect(containsPattern("100%")).toBe("%100\\%%");
+    expect(containsPattern("a_b")).toBe("%a\\_b%");
+    expect(containsPattern("k\\s")).toBe("%k\\\\s%");
+    expect(containsPattern("CAFÉ")).toBe("%café%");
+  });
+});
+
+describe("indexes", () => {
+  // At 300 rows a sequential scan is cheapest; with it priced out, each plan shows the
+  // index that answers the filter or the order at a million rows (npm run explain shows those).
+  async function plan(q: Parameters<PostgresCustomerStore["explain"]>[0]): Promise<string> {
+    return store.sql.begin(async (tx) => {
+      await tx`SET LOCAL enable_seqscan = off`;
+      const s = new Proxy(store, { get: (target, key) => (key === "sql" ? tx : Reflect.get(target, key)) });
+      const statements = await PostgresCustomerStore.prototype.explain.call(s, q, { page: 0, countPerPage: 25, count: false });
+      return statements.find((x) => x.role === "page")!.queryPlan.join("\n");
+    });
+  }
+
+  it.each([
+    ["a name filter", { nameFilter: "dental" }, /customers_name_trgm/],
+    ["a name filter with wildcards taken literally", { nameFilter: "100%_" }, /customers_name_trgm/],
+    ["the default order", {}, /customers_name/],
+    ["a descending date order", { sortField: "dateCreated", sortOrder: "Descend" }, /Index Scan Backward using customers_created/],
+    ["one tag", { tagIds: [data.tags[0]!.id!] }, /customer_tags_(pkey|by_customer)/],
+    ["a parent", { parentCustomerIds: ["cus_x"] }, /customer_ancestors_(pkey|up)/],
+    ["a subtree scope", { scope: { kind: "subtree", customerId: "cus_x" } }, /customer_ancestors_(pkey|up)/],
+  ] as const)("%s is answered from an index", async (_, q, uses) => {
+    expect(await plan(query(q as never))).toMatch(uses);
+  });
+});
+
+describe("migrations", () => {
+  it("two stores opening one fresh database at once apply each migration once", async () => {
+    const fresh = await testDatabase("postgres", "migrate_race");
+    const opened: Store[] = [];
+    try {
+      opened.push(...(await Promise.all([openStore(fresh.url), openStore(fresh.url), openStore(fresh.url)])));
+      const versions = await (opened[0] as PostgresCustomerStore).sql.unsafe(
+        `SELECT version FROM ${SCHEMA}.schema_migrations ORDER BY version`,
+      );
+      expect(versions.map((v) => v.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+    } finally {
+      for (const s of opened) await s.close();
+      await fresh.drop();
+    }
+  });
+
+  it("--reset drops the service's schema, and the next open starts afresh", async () => {
+    const fresh = await testDatabase("postgres", "reset");
+    try {
+      const s = await openStore(fresh.url);
+      await seedDatabase(s, 20);
+      await s.close();
+      await resetStore(fresh.url);
+      const again = await openStore(fresh.url);
+      expect(await again.seedState()).toBe("empty");
+      await again.close();
+    } finally {
+      await fresh.drop();
+    }
+  });
+});
+
+describe("all=true", () => {
+  it("streams past the statement timeout: a slow reader is not cut off mid-response", async () => {
+    const strict = await PostgresCustomerStore.open(database.url, { max: 2, statementTimeoutMs: 200 });
+    try {
+      let seen = 0;
+      for await (const _ of strict.stream(query())) {
+        if (++seen === 1) await new Promise((resolve) => setTimeout(resolve, 600));
+      }
+      expect(seen).toBe(N);
+      // Pages keep the timeout (the stream's session put it back).
+      const [row] = await strict.sql<{ statement_timeout: string }[]>`SHOW statement_timeout`;
+      expect(row!.statement_timeout).toBe("200ms");
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
+describe("the seed's claim", () => {
+  it("is 'seeding' while the claiming session lives, 'incomplete' once it is gone, and taken once", async () => {
+    const fresh = await testDatabase("postgres", "claim");
+    const [a, b] = [await openStore(fresh.url), await openStore(fresh.url)];
+    try {
+      expect(await b.seedState()).toBe("empty");
+      expect(await a.claimSeed()).toBe(true);
+      expect(await b.claimSeed()).toBe(false);
+      expect(await b.seedState()).toBe("seeding");
+      await a.close(); // its session ends, as a killed process's does (seed-interrupted.test.ts kills one); the mark stays
+      expect(await b.seedState()).toBe("incomplete");
+    } finally {
+      await b.close();
+      await fresh.drop();
+    }
+  });
+});
+
+describe("an unreachable database", () => {
+  it("is a StoreUnavailableError naming host and port, never the password", async () => {
+    const error = await openStore("postgres://app:s3cret-pw@127.0.0.1:1/customers").then(
+      () => new Error("opened"),
+      (e: unknown) => e as Error,
+    );
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(error.message).toContain("127.0.0.1:1/customers");
+    expect(error.message).not.toContain("s3cret");
+  });
+});
+
+describe("writes keep the closure table", () => {
+  it("a customer added under a grandchild has the whole chain as its breadcrumb", async () => {
+    const top = grandparent();
+    const child = (
+      await store.listPage(query({ parentCustomerIds: [top.id], shallowParent: true }), { page: 0, countPerPage: 1, count: false })
+    ).items[0]!;
+    await store.insertCustomers([
+      { id: "cus_new_leaf", accountId: child.accountId, parentCustomerId: child.id, name: "New Leaf", tagIds: [] },
+    ]);
+    const [leaf] = (await store.listPage(query({ specificIds: ["cus_new_leaf"] }), { page: 0, countPerPage: 1, count: false })).items;
+    expect(leaf!.breadcrumb!.map((b) => b.id)).toEqual([...child.breadcrumb!.map((b) => b.id), child.id]);
+    const under = await store.listPage(query({ parentCustomerIds: [top.id] }), { page: 0, countPerPage: 1000, count: true });
+    expect(under.items.map((c) => c.id)).toContain("cus_new_leaf");
+  });
+});
