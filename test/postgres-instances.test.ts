@@ -155,7 +155,8 @@ describe("the database going away while serving", () => {
       const gone = await list();
       expect(gone.status).toBe(503);
       const body = (await gone.json()) as { responseStatus: { errorCode: string; message: string; errors: unknown[] } };
-      expect(body.responseStatus).toMatchObject({ errorCode: expect.any(String), message: expect.any(String), errors: [] });
+      expect(body.responseStatus).toMatchObject({ errorCode: "ServiceUnavailable", message: "Service Unavailable", errors: [] });
+      expect(gone.headers.get("retry-after")).toBe("1");
       expect(JSON.stringify(body)).not.toContain(PASSWORD);
       await proxy.up();
       let status = 0;

@@ -125,4 +125,6 @@ export interface Store extends CustomerStore, UserStore {
  */
 export class StoreUnavailableError extends Error {
   readonly status = 503;
+  /** A client may retry soon: the pool reconnects on the next request. */
+  readonly headers = { "Retry-After": "1" };
 }

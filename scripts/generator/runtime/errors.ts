@@ -19,6 +19,13 @@ export function badRequest(errors: FieldFailure[]): RouterError {
   return new RouterError({ status: 400, code: first?.code ?? "BadRequest", message: first?.message ?? "Bad Request", errors });
 }
 
+// What a client can act on: a 503 says "try again", a 500 does not.
+const SERVER_ERROR_CODES: Readonly<Record<number, string>> = {
+  502: "BadGateway",
+  503: "ServiceUnavailable",
+  504: "GatewayTimeout",
+};
+
 interface ValidatorError {
   status?: number;
   message?: string;
@@ -35,14 +42,16 @@ function toFailure(
   const err = (error ?? {}) as ValidatorError & { type?: string; expose?: boolean };
   const status = typeof err.status === "number" && err.status >= 400 && err.status < 600 ? err.status : 500;
   if (status >= 500) {
+    const code = SERVER_ERROR_CODES[status] ?? "InternalServerError";
     return {
       failure: {
         status,
-        code: "InternalServerError",
-        message: exposeErrors && error instanceof Error ? error.message : "Internal Server Error",
+        code,
+        message: exposeErrors && error instanceof Error ? error.message : code.replace(/(?<=[a-z])(?=[A-Z])/g, " "),
         errors: [],
       },
-      headers: {},
+      // An error may say when to come back (a database that is restarting, say).
+      headers: { ...(err.headers ?? {}) },
     };
   }
   if (status === 404)
