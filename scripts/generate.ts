@@ -7,25 +7,36 @@ import { generate, writeOutputs, staleOutputs } from "./generator/pipeline.js";
 import { SpecError } from "./generator/redocly.js";
 import { specErrorLines } from "./spec/problems.js";
 
-const { values } = parseArgs({
-  options: {
-    spec: { type: "string", default: "openapi/openapi.yaml" },
-    out: { type: "string", default: "generated" },
-    check: { type: "boolean", default: false },
-    "no-lint": { type: "boolean", default: false },
-    quiet: { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
-  },
-  strict: true,
-});
-
-if (values.help) {
-  console.log(`Usage: npm run generate -- [--spec PATH] [--out DIR] [--check] [--no-lint]
+const usage = `Usage: npm run generate -- [--spec PATH] [--out DIR] [--check] [--no-lint]
 
   --spec PATH  root of the OpenAPI 3.0/3.1 document, YAML or JSON (default openapi/openapi.yaml)
   --out DIR    where the generated files go (default generated)
   --check      write nothing; exit 1 naming every file that differs from what the spec gives
-  --no-lint    skip redocly lint (the bundle step still rejects a document it cannot parse)`);
+  --no-lint    skip redocly lint (the bundle step still rejects a document it cannot parse)`;
+
+function options() {
+  try {
+    return parseArgs({
+      options: {
+        spec: { type: "string", default: "openapi/openapi.yaml" },
+        out: { type: "string", default: "generated" },
+        check: { type: "boolean", default: false },
+        "no-lint": { type: "boolean", default: false },
+        quiet: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    // parseArgs's own message names the option; a stack trace would say nothing more.
+    console.error(`${error instanceof Error ? error.message : String(error)}\n\n${usage}`);
+    process.exit(2);
+  }
+}
+
+const values = options();
+if (values.help) {
+  console.log(usage);
   process.exit(0);
 }
 

@@ -52,6 +52,16 @@ describe("npm run example", () => {
   });
 });
 
+describe("npm run generate", () => {
+  it("prints the unknown option and usage, and exits 2", async () => {
+    const ran = await tool("scripts/generate.ts", ["--bogus"]);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toContain("'--bogus'");
+    expect(ran.stderr).toContain("Usage: npm run generate");
+    expectNoRedoclyNoise(ran.stderr);
+  });
+});
+
 describe("a spec that is not valid YAML", () => {
   let dir: string;
   let broken: string;
