@@ -1,10 +1,7 @@
 // Issue 13, items 2, 4, 5 and 6, over HTTP against a seeded SQLite database: CSV cells
 // that a spreadsheet would run, control characters in nameFilter, a query that fails
 // once streaming has begun, hardening headers, and request bodies nobody asked for.
-import { mkdtemp, rm } from "node:fs/promises";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { parse } from "csv-parse/sync";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,11 +9,9 @@ import type { CustomerInfo, ListCustomersResponse } from "../generated/schema.js
 import { createApp } from "../server/http/app.js";
 import { docsPolicy, policyText } from "../server/http/docs-policy.js";
 import { demoData, DEMO_PASSWORD } from "../server/demo/demo-data.js";
-import { seedDatabase } from "../server/demo/seed.js";
-import type { Store } from "../server/store/contract.js";
-import { openStore } from "../server/store/open.js";
 import { basic, listen, type Running } from "./support/http.js";
 import { schemaErrors } from "./support/spec-schemas.js";
+import { startTestServer, type TestServer } from "./support/test-server.js";
 
 const spec = (await import("../generated/openapi.json", { with: { type: "json" } })).default as unknown as {
   components: {
@@ -40,17 +35,13 @@ const hostile = triggers.map((c, i) => ({
 }));
 const harmless = { id: "cus_formulax", accountId: account, name: "Acme = Logistics - @home", referenceId: "'quoted", tagIds: [] };
 
-let dir: string;
-let store: Store;
-let server: Running;
+let server: TestServer;
 let failing: Running;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "hardening-"));
-  store = await openStore(`sqlite:${path.join(dir, "customers.db")}`);
-  await seedDatabase(store, 60);
+  server = await startTestServer({ name: "hardening", customers: 60 });
+  const store = server.store;
   await store.insertCustomers([...hostile, harmless]);
-  server = await listen(createApp({ store, logger: pino({ level: "silent" }) }));
   // The same database, except that every stream fails as it starts, as a bad query would.
   const broken = new Proxy(store, {
     get(target, property) {
@@ -68,12 +59,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([server.close(), failing.close()]);
-  await store.close();
-  await rm(dir, { recursive: true, force: true });
+  await failing.close();
+  await server.close();
 });
 
-async function get(pathAndQuery: string, headers: Record<string, string> = auth, base = server) {
+async function get(pathAndQuery: string, headers: Record<string, string> = auth, base: Running = server) {
   const response = await fetch(base.baseUrl + pathAndQuery, { headers });
   return { status: response.status, headers: response.headers, text: await response.text() };
 }

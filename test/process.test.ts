@@ -3,7 +3,6 @@
 // flight. The stream must finish as valid JSON, the process exit 0 within 10 s, the port
 // be free, and the database closed (SQLite removes the WAL file when its last connection
 // closes cleanly).
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
@@ -13,6 +12,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ListCustomersResponse } from "../generated/schema.js";
 import { DEMO_PASSWORD } from "../server/demo/demo-data.js";
+import { type RunningProcess, runProcess } from "../scripts/start-process.js";
 import { basic } from "./support/http.js";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -39,32 +39,17 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface Started {
-  child: ChildProcess;
+interface Started extends RunningProcess {
   port: number;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-  output: () => string;
 }
 
-function npmStart(env: Record<string, string>): Promise<Started> {
+async function npmStart(env: Record<string, string>): Promise<Started> {
   // Its own process group, so that a failed run can be cleaned up whole (see afterEach);
   // the signal under test still goes to npm alone, as a supervisor sends it.
-  const child = spawn("npm", ["start"], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  groups.push(child.pid!);
-  let output = "";
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal, at: performance.now() })),
-  );
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Customers API {2}http:\/\/127\.0\.0\.1:(\d+)\/customers/.exec(output);
-      if (match) resolve({ child, port: Number(match[1]), exited, output: () => output });
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    void exited.then(({ code }) => reject(new Error(`npm start exited with ${code} before listening:\n${output}`)));
-  });
+  const started = runProcess("npm", ["start"], { cwd: root, env: { ...process.env, ...env }, detached: true });
+  groups.push(started.child.pid!);
+  const [, port] = await started.waitFor(/Customers API {2}http:\/\/127\.0\.0\.1:(\d+)\/customers/, 120_000);
+  return { ...started, port: Number(port) };
 }
 
 /** The response, paused after its first chunk so that the rest is still to be sent. */

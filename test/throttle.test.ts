@@ -2,35 +2,21 @@
 // with a 429 in the error shape and Retry-After. Clients come from distinct loopback
 // addresses (127.0.0.x), so each test has addresses of its own.
 import { request } from "node:http";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createApp } from "../server/http/app.js";
 import { demoApiKey, DEMO_PASSWORD } from "../server/demo/demo-data.js";
-import { seedDatabase } from "../server/demo/seed.js";
 import { LOGIN_LIMITS, LoginThrottle, TooManyAttempts } from "../server/auth/throttle.js";
-import type { Store } from "../server/store/contract.js";
-import { openStore } from "../server/store/open.js";
-import { basic, listen, type Running } from "./support/http.js";
+import { basic } from "./support/http.js";
 import { schemaErrors } from "./support/spec-schemas.js";
+import { startTestServer, type TestServer } from "./support/test-server.js";
 
-let dir: string;
-let store: Store;
-let server: Running;
+let server: TestServer;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "throttle-"));
-  store = await openStore(`sqlite:${path.join(dir, "customers.db")}`);
-  await seedDatabase(store, 20);
-  server = await listen(createApp({ store, logger: pino({ level: "silent" }) }));
+  server = await startTestServer({ name: "throttle", customers: 20 });
 });
 
 afterAll(async () => {
   await server.close();
-  await store.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 interface Answer {

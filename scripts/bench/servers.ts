@@ -21,7 +21,13 @@ async function startServer(
   env: Record<string, string> = {},
 ): Promise<Running> {
   const started = await startProcess(process.execPath, args, { cwd: root, ready, env: { ...process.env, ...env } });
-  return { url: urlOf(started.match), pid: started.child.pid!, stop: started.stop };
+  return {
+    url: urlOf(started.match),
+    pid: started.child.pid!,
+    stop: async () => {
+      await started.stop();
+    },
+  };
 }
 
 const listening = /listening (\d+)/;

@@ -20,7 +20,13 @@ async function start(args: string[]): Promise<PrismProcess> {
     cwd: root,
     ready: /Prism is listening on (http:\/\/\S+)/,
   });
-  return { baseUrl: started.match[1]!, output: started.output, close: started.stop };
+  return {
+    baseUrl: started.match[1]!,
+    output: started.output,
+    close: async () => {
+      await started.stop();
+    },
+  };
 }
 
 export function prismMock(): Promise<PrismProcess> {
