@@ -1,6 +1,6 @@
 // The generator as a function: spec in, a map of file name -> content out. Used by the
 // CLI, by --check and by the tests, so all three see exactly the same bytes.
-import { mkdir, readdir, readFile, utimes, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { OpenApiDocument } from "./document.js";
@@ -22,9 +22,6 @@ export interface GenerateOptions {
 
 /** File name (relative to the output dir) -> content, in a stable order. */
 export type Outputs = Map<string, string>;
-
-/** The bundled spec in the output dir: its mtime says when the output was last up to date. */
-export const BUNDLE_FILE = "openapi.json";
 
 const runtimeDir = fileURLToPath(new URL("./runtime/", import.meta.url));
 
@@ -88,7 +85,7 @@ export async function generate(options: GenerateOptions): Promise<Outputs> {
   const banner = header(specFromOut, doc);
 
   const outputs: Outputs = new Map();
-  outputs.set(BUNDLE_FILE, emitBundle(doc, specFromOut));
+  outputs.set("openapi.json", emitBundle(doc, specFromOut));
   const operations = toOperationModels(doc);
   try {
     checkSupported(doc, operations);
@@ -122,20 +119,14 @@ export async function staleOutputs(outDir: string, outputs: Outputs): Promise<st
 }
 
 /**
- * Writes only what changed, so watchers see no churn. The bundle is touched even when
- * unchanged: its mtime is when generated/ was last known up to date, which is what
- * `npm start`'s prestart and the docs build compare the spec's files against. Without it
- * a save that changes no output (a comment) would make every later start lint again.
+ * Writes only what changed, so watchers see no churn and an mtime says when a file's
+ * content last changed: the docs build and the dist/ compile key on them.
  */
 export async function writeOutputs(outDir: string, outputs: Outputs): Promise<string[]> {
   const stale = await staleOutputs(outDir, outputs);
   for (const name of stale) {
     await mkdir(path.dirname(path.join(outDir, name)), { recursive: true });
     await writeFile(path.join(outDir, name), outputs.get(name)!);
-  }
-  if (outputs.has(BUNDLE_FILE)) {
-    const now = new Date();
-    await utimes(path.join(outDir, BUNDLE_FILE), now, now);
   }
   return stale;
 }
