@@ -113,6 +113,7 @@ export const apiSpec: ApiSpec = {
       cookies: [],
       security: [{ basicAuth: ["SystemAdministrator", "Manager", "Customer"] }, { bearerAuth: ["SystemAdministrator", "Manager", "Customer"] }],
       responses: { "200": ["application/json", "text/csv"], "400": ["application/json"], "401": ["application/json"], "403": ["application/json"], "406": ["application/json"], "429": ["application/json"] },
+      takesBody: false,
       formatParameter: "format",
     },
     {
@@ -139,6 +140,7 @@ export const apiSpec: ApiSpec = {
       cookies: [],
       security: [{ basicAuth: ["SystemAdministrator", "Manager", "Customer"] }, { bearerAuth: ["SystemAdministrator", "Manager", "Customer"] }],
       responses: { "200": ["text/csv"], "400": ["application/json"], "401": ["application/json"], "403": ["application/json"], "429": ["application/json"] },
+      takesBody: false,
     },
     {
       name: "listCustomersJson",
@@ -164,6 +166,7 @@ export const apiSpec: ApiSpec = {
       cookies: [],
       security: [{ basicAuth: ["SystemAdministrator", "Manager", "Customer"] }, { bearerAuth: ["SystemAdministrator", "Manager", "Customer"] }],
       responses: { "200": ["application/json"], "400": ["application/json"], "401": ["application/json"], "403": ["application/json"], "429": ["application/json"] },
+      takesBody: false,
     },
   ],
 };

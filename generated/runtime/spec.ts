@@ -53,6 +53,8 @@ export interface OperationSpec {
   readonly cookies: readonly ValueSpec[];
   /** Empty means no security; an empty alternative (`{}`) means authentication is optional. */
   readonly security: readonly SecurityRequirementSpec[];
+  /** The operation declares a request body; one that does not refuses any body unread. */
+  readonly takesBody: boolean;
   /** Declared statuses, each with its content types in spec order. */
   readonly responses: Readonly<Record<string, readonly string[]>>;
   /** A query parameter whose value (e.g. `csv`) selects a response content type by its subtype. */

@@ -74,6 +74,7 @@ export function emitOperationSpec(op: OperationModel): string {
       .join(", ")}],`,
     `      security: [${security.join(", ")}],`,
     `      responses: { ${responses.join(", ")} },`,
+    `      takesBody: ${op.requestBody !== undefined},`,
   ];
   if (format) lines.push(`      formatParameter: ${literal(format.name)},`);
   const formFields = Object.entries(op.requestBody?.formFields ?? {});

@@ -106,6 +106,29 @@ function methodNotAllowed(allowed: readonly HttpMethod[]): RequestHandler {
   };
 }
 
+function hasBody(req: Request): boolean {
+  const length = req.headers["content-length"];
+  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
+}
+
+/**
+ * An operation that declares no request body refuses one from the headers alone, before
+ * anything is parsed or buffered; the connection closes after the answer, so the rest of
+ * the body is never read either.
+ */
+function refuseBody(operation: OperationSpec): RequestHandler {
+  const message = `${operation.method.toUpperCase()} ${operation.path} takes no request body.`;
+  return (req, _res, next) => {
+    if (!hasBody(req)) return next();
+    next(
+      new RouterError(
+        { status: 400, code: "BodyNotAllowed", message, errors: [{ field: "body", code: "BodyNotAllowed", message }] },
+        { Connection: "close" },
+      ),
+    );
+  };
+}
+
 /**
  * Wires every operation: security, lenient binding, express-openapi-validator (requests
  * and responses), the handler, and the error shape. Routes the spec does not declare fall
@@ -138,10 +161,11 @@ export function createOperationRouter<TCaller extends Caller, TErrorBody>(
     if (!handler) throw new Error(`No handler for operation ${operation.name}`);
     router[operation.method](
       routePaths(spec, operation),
+      ...(operation.takesBody ? [] : [refuseBody(operation)]),
       authorizer(operation, spec, opts),
       queryBinder(operation, maxPairs, apiKeyQueryNames(operation, spec)),
       requestBinder(operation),
-      bodyParsers,
+      ...(operation.takesBody ? [bodyParsers] : []),
       formBodyTyper(operation),
       validators,
       invoke(operation, handler),
