@@ -4,6 +4,7 @@ import type { Request, Router } from "express";
 import type { ErrorResponse, ListCustomersCsvQuery, ListCustomersJsonQuery, ListCustomersQuery, ListCustomersResponse, operations } from "./schema.js";
 import type { Caller, RouterOptions, TextBody } from "./runtime/handler.js";
 import type { JsonStream } from "./runtime/json-stream.js";
+import type { JsonText } from "./runtime/json-text.js";
 import { createOperationRouter } from "./runtime/router.js";
 import type { ApiSpec } from "./runtime/spec.js";
 
@@ -11,6 +12,7 @@ export { clientUrl } from "./runtime/binding.js";
 export { errorHandler, notFoundHandler } from "./runtime/errors.js";
 export type { Caller, Credentials, FieldFailure, RouterFailure, RouterOptions, TextBody, UploadedFile } from "./runtime/handler.js";
 export { type JsonStream, streamJsonArray } from "./runtime/json-stream.js";
+export { JsonText, type Spliced } from "./runtime/json-text.js";
 
 /** Parameters with a spec default are always present once the router has applied it. */
 type WithDefaults<T, K extends keyof T> = T & { [P in K]-?: Exclude<T[P], undefined> };
@@ -26,7 +28,7 @@ export interface ListCustomersInput<TCaller> {
 }
 
 export type ListCustomersResult =
-  | { status: 200; contentType?: "application/json"; body: ListCustomersResponse | JsonStream<ListCustomersResponse>; headers?: operations["ListCustomers"]["responses"][200]["headers"] }
+  | { status: 200; contentType?: "application/json"; body: ListCustomersResponse | JsonText<ListCustomersResponse> | JsonStream<ListCustomersResponse>; headers?: operations["ListCustomers"]["responses"][200]["headers"] }
   | { status: 200; contentType: "text/csv"; body: TextBody; headers?: operations["ListCustomers"]["responses"][200]["headers"] }
   | { status: 400; contentType?: "application/json"; body: ErrorResponse }
   | { status: 401; contentType?: "application/json"; body: ErrorResponse; headers: operations["ListCustomers"]["responses"][401]["headers"] }
@@ -58,7 +60,7 @@ export interface ListCustomersJsonInput<TCaller> {
 }
 
 export type ListCustomersJsonResult =
-  | { status: 200; contentType?: "application/json"; body: ListCustomersResponse | JsonStream<ListCustomersResponse> }
+  | { status: 200; contentType?: "application/json"; body: ListCustomersResponse | JsonText<ListCustomersResponse> | JsonStream<ListCustomersResponse> }
   | { status: 400; contentType?: "application/json"; body: ErrorResponse }
   | { status: 401; contentType?: "application/json"; body: ErrorResponse; headers: operations["ListCustomersJson"]["responses"][401]["headers"] }
   | { status: 403; contentType?: "application/json"; body: ErrorResponse }

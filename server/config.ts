@@ -31,6 +31,12 @@ export interface Config {
   logLevel: string;
   /** NODE_ENV=development: 5xx bodies carry the error message. */
   development: boolean;
+  /**
+   * Check every response against the spec: on, except under NODE_ENV=production, which
+   * relies on the store's write-time check instead (store/customer-body.ts);
+   * VALIDATE_RESPONSES=on|off decides either way.
+   */
+  validateResponses: boolean;
   /** Customers `npm start` seeds into an empty database. */
   demoCustomers: number;
   /** WEB_CONCURRENCY: worker processes (node:cluster); 1 serves from the main process. */
@@ -47,6 +53,12 @@ function integer(name: string, raw: string | undefined, fallback: number, min: n
   return value;
 }
 
+function onOff(name: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === "on" || raw === "off") return raw === "on";
+  throw new Error(`${name} must be on or off, got "${raw}"`);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: integer("PORT", env.PORT, 3000, 0, 65535),
@@ -54,6 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
     logLevel: env.LOG_LEVEL || "info",
     development: env.NODE_ENV === "development",
+    validateResponses: onOff("VALIDATE_RESPONSES", env.VALIDATE_RESPONSES, env.NODE_ENV !== "production"),
     demoCustomers: integer("DEMO_CUSTOMERS", env.DEMO_CUSTOMERS, 2000, 0, 10_000_000),
     workers: integer("WEB_CONCURRENCY", env.WEB_CONCURRENCY, 1, 1, 64),
     pool: {

@@ -8,6 +8,7 @@ import { DEMO_PASSWORD, demoApiKey } from "./demo/demo-data.js";
 import { INCOMPLETE_SEED, SeedInProgressError, seedDatabase } from "./demo/seed.js";
 import { createApp } from "./http/app.js";
 import { type Store, StoreUnavailableError } from "./store/contract.js";
+import { InvalidCustomerError } from "./store/customer-body.js";
 import { DatabaseUrlError, openStore } from "./store/open.js";
 
 /** Below the 10 s that systemd, Docker and Kubernetes wait before SIGKILL, with room to exit. */
@@ -25,6 +26,10 @@ export async function openConfiguredStore(config: Config): Promise<Store> {
     return await openStore(config.databaseUrl, config.pool);
   } catch (error) {
     if (error instanceof StoreUnavailableError || error instanceof DatabaseUrlError) throw new StartupError(error.message);
+    // Upgrading stores a checked body for every customer; one the spec forbids stops it.
+    if (error instanceof InvalidCustomerError) {
+      throw new StartupError(`${error.message}. Correct that row, or reseed demo data with \`npm run seed -- --reset\`.`);
+    }
     throw error;
   }
 }
@@ -83,7 +88,7 @@ export function banner(host: string, port: number): string {
 
 /** Listens; resolves with the server once the port is bound. */
 export function listen(store: Store, config: Config, logger: Logger): Promise<Server> {
-  const app = createApp({ store, logger, development: config.development });
+  const app = createApp({ store, logger, development: config.development, validateResponses: config.validateResponses });
   return new Promise((resolve, reject) => {
     const server = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(server)));
     server.once("error", reject);

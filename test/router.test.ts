@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   createRouter,
   errorHandler,
+  JsonText,
   notFoundHandler,
   streamJsonArray,
   type Handlers,
@@ -47,13 +48,25 @@ const handlers: Handlers<TestCaller> = {
       // A body the spec forbids: `name` must be a string. Response validation must catch it.
       return { status: 200, body: { items: [{ id: "c1", accountId: "a", name: 42 as unknown as string }] } };
     }
+    if (query.nameFilter === "spliced") {
+      // Stored text spliced into the page: sent as it is once response validation is off.
+      const stored = JsonText.trusted<CustomerInfo>(` { "id": "cus_0003", "accountId": "acc_0001", "name": "Stored" }`);
+      return { status: 200, body: JsonText.of<ListCustomersResponse>({ items: [stored], totalCount: 1, hasMorePages: false }) };
+    }
+    if (query.nameFilter === "break-the-contract-in-text") {
+      return { status: 200, body: JsonText.trusted<ListCustomersResponse>(`{"items":[{"id":"c1","accountId":"a","name":42}]}`) };
+    }
     if (query.all) {
       return {
         status: 200,
-        body: streamJsonArray<ListCustomersResponse, "items">("items", [customer("cus_0001"), customer("cus_0002")], (count) => ({
-          totalCount: count,
-          hasMorePages: false,
-        })),
+        body: streamJsonArray<ListCustomersResponse, "items">(
+          "items",
+          [customer("cus_0001"), JsonText.of(customer("cus_0002"))],
+          (count) => ({
+            totalCount: count,
+            hasMorePages: false,
+          }),
+        ),
       };
     }
     return { status: 200, body: { items: [customer("cus_0001")], totalCount: 1, totalPages: 1, hasMorePages: false } };
@@ -239,6 +252,19 @@ describe("responses", () => {
     expect(text).not.toContain("items");
   });
 
+  it("checks a body given as JSON text too: what the spec forbids is a 500", async () => {
+    const forbidden = await get("/customers?nameFilter=break-the-contract-in-text");
+    expect(forbidden.status).toBe(500);
+    expect(forbidden.text).not.toContain("items");
+    const spliced = await get("/customers?nameFilter=spliced");
+    expect(spliced.status).toBe(200);
+    expect(spliced.json).toEqual({
+      items: [{ id: "cus_0003", accountId: "acc_0001", name: "Stored" }],
+      totalCount: 1,
+      hasMorePages: false,
+    });
+  });
+
   it("negotiates CSV by Accept, by format and by the .csv path", async () => {
     const byAccept = await get("/customers", { ...admin, accept: "text/csv" });
     const byFormat = await get("/customers?format=csv");
@@ -281,6 +307,19 @@ describe("responses", () => {
   });
 });
 
+describe("JsonText", () => {
+  it("splices text parts into a serialized value, leaving out what JSON.stringify leaves out", () => {
+    const part = JsonText.trusted<CustomerInfo>(`{"id":"cus_0009","accountId":"acc_0001","name":"A"}`);
+    const when = new Date(Date.UTC(2026, 0, 2));
+    const value = { items: [part, customer("cus_0010"), undefined], hasMorePages: true, totalCount: undefined, at: when };
+    const text = JsonText.of<unknown>(value).text;
+    expect(text).toBe(
+      `{"items":[${part.text},${JSON.stringify(customer("cus_0010"))},null],"hasMorePages":true,"at":"2026-01-02T00:00:00.000Z"}`,
+    );
+    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify({ ...value, items: [JSON.parse(part.text), customer("cus_0010"), null] })));
+  });
+});
+
 describe("with validation off (the benchmark's baseline)", () => {
   it("still hands the handler typed values with the spec's defaults", async () => {
     const app = express();
@@ -290,6 +329,12 @@ describe("with validation off (the benchmark's baseline)", () => {
       const response = await fetch(`${bare.baseUrl}/customers?Page=3&tagIds=[a,b]`, { headers: admin });
       expect(response.status).toBe(200);
       expect(lastInput?.query).toMatchObject({ page: 3, countPerPage: 25, all: false, tagIds: ["a", "b"], sortOrder: "Ascend" });
+      // Without response validation, JSON text leaves as it was stored: not parsed, not re-serialized.
+      const spliced = await fetch(`${bare.baseUrl}/customers?nameFilter=spliced`, { headers: admin });
+      expect(await spliced.text()).toBe(
+        `{"items":[ { "id": "cus_0003", "accountId": "acc_0001", "name": "Stored" }],"totalCount":1,"hasMorePages":false}`,
+      );
+      expect(spliced.headers.get("content-type")).toBe("application/json; charset=utf-8");
     } finally {
       await bare.close();
     }

@@ -8,7 +8,7 @@ import { openStore, resetStore } from "../server/store/open.js";
 import { containsPattern } from "../server/store/postgres/query.js";
 import { MIGRATIONS, SCHEMA } from "../server/store/postgres/schema.js";
 import { PostgresCustomerStore } from "../server/store/postgres/store.js";
-import { query, storeModel } from "./support/store-model.js";
+import { customers, ids, query, storeModel } from "./support/store-model.js";
 import { type TestDatabase, testDatabase } from "./support/test-server.js";
 
 const N = 300;
@@ -144,15 +144,17 @@ describe("an unreachable database", () => {
 describe("writes keep the closure table", () => {
   it("a customer added under a grandchild has the whole chain as its breadcrumb", async () => {
     const top = grandparent();
-    const child = (
-      await store.listPage(query({ parentCustomerIds: [top.id], shallowParent: true }), { page: 0, countPerPage: 1, count: false })
-    ).items[0]!;
+    const [child] = customers(
+      (await store.listPage(query({ parentCustomerIds: [top.id], shallowParent: true }), { page: 0, countPerPage: 1, count: false })).items,
+    );
     await store.insertCustomers([
-      { id: "cus_new_leaf", accountId: child.accountId, parentCustomerId: child.id, name: "New Leaf", tagIds: [] },
+      { id: "cus_newleaf", accountId: child!.accountId, parentCustomerId: child!.id, name: "New Leaf", tagIds: [] },
     ]);
-    const [leaf] = (await store.listPage(query({ specificIds: ["cus_new_leaf"] }), { page: 0, countPerPage: 1, count: false })).items;
-    expect(leaf!.breadcrumb!.map((b) => b.id)).toEqual([...child.breadcrumb!.map((b) => b.id), child.id]);
+    const [leaf] = customers(
+      (await store.listPage(query({ specificIds: ["cus_newleaf"] }), { page: 0, countPerPage: 1, count: false })).items,
+    );
+    expect(leaf!.breadcrumb!.map((b) => b.id)).toEqual([...child!.breadcrumb!.map((b) => b.id), child!.id]);
     const under = await store.listPage(query({ parentCustomerIds: [top.id] }), { page: 0, countPerPage: 1000, count: true });
-    expect(under.items.map((c) => c.id)).toContain("cus_new_leaf");
+    expect(ids(under.items)).toContain("cus_newleaf");
   });
 });

@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CredentialVerifier, createApiKey, hashApiKey } from "../server/auth/credentials.js";
 import { DEMO_PASSWORD, demoApiKey, demoData } from "../server/demo/demo-data.js";
 import { seedDatabase } from "../server/demo/seed.js";
-import type { CustomerQuery, Store } from "../server/store/contract.js";
+import type { CustomerQuery, NewCustomer, Store } from "../server/store/contract.js";
+import { InvalidCustomerError } from "../server/store/customer-body.js";
 import { openStore } from "../server/store/open.js";
 import { type PlannerOptions, SORT_FIELDS, SqliteCustomerStore } from "../server/store/sqlite/store.js";
-import { collect, fold, ids, info, type ModelCustomer, modelOrder, query, storeModel } from "./support/store-model.js";
+import { collect, customers, fold, ids, info, type ModelCustomer, modelOrder, query, storeModel } from "./support/store-model.js";
 import { ENGINES, type Engine, type TestDatabase, testDatabase } from "./support/test-server.js";
 
 const N = 400;
@@ -134,7 +135,7 @@ describe.each(TARGETS)("$name", (target) => {
         ["o'brien", "O'Brien & Sons Plumbing"],
       ] as const) {
         const { items } = await planned.listPage(query({ nameFilter: filter }), { page: 0, countPerPage: 100, count: false });
-        expect(items.map((c) => c.name)).toContain(name);
+        expect(customers(items).map((c) => c.name)).toContain(name);
       }
     });
 
@@ -296,7 +297,7 @@ describe.each(ENGINES)("on %s", (engine) => {
 
     it("always has tags and breadcrumb arrays, and omits absent optional fields", async () => {
       const { items } = await base(engine).listPage(query({ specificIds: [model[0]!.id] }), { page: 0, countPerPage: 5, count: false });
-      const root = items[0]!;
+      const root = customers(items)[0]!;
       expect(root.breadcrumb).toEqual([]);
       expect(Array.isArray(root.tags)).toBe(true);
       expect("parentCustomerId" in root).toBe(false);
@@ -347,6 +348,42 @@ describe.each(ENGINES)("on %s", (engine) => {
   });
 
   describe("writes after the seed", () => {
+    it("refuses a customer the spec forbids, and writes nothing of its batch", async () => {
+      const database = await testDatabase(engine, "forbidden");
+      const s = await openStore(database.url);
+      try {
+        await seedDatabase(s, 20);
+        const account = demoData(20).accounts[0]!.id!;
+        const total = async () => (await s.listPage(query(), { page: 0, countPerPage: 1, count: true })).totalCount;
+        const before = await total();
+        const good: NewCustomer = { id: "cus_goodone", accountId: account, name: "Fine Co", tagIds: [] };
+        // What a caller without types could hand the store: a wrong type, a property the spec does not have.
+        const wrongType = { id: "cus_wrongtype", accountId: account, name: "Bad Co", tagIds: [], isStaging: "yes" };
+        const unknownProperty = { id: "cus_extraprop", accountId: account, name: "Odd Co", tagIds: [], nickname: "odd" };
+        await expect(s.insertCustomers([good, wrongType as unknown as NewCustomer])).rejects.toThrow(
+          /cus_wrongtype .*\/isStaging must be boolean/,
+        );
+        await expect(s.insertCustomers([unknownProperty as NewCustomer])).rejects.toThrow(InvalidCustomerError);
+        await expect(s.insertCustomers([{ ...good, id: "bad id" }])).rejects.toThrow(/\/id must match pattern/);
+        expect(await total()).toBe(before);
+        const found = await s.listPage(query({ specificIds: ["cus_goodone", "cus_wrongtype", "cus_extraprop"] }), {
+          page: 0,
+          countPerPage: 5,
+          count: true,
+        });
+        expect(found.totalCount).toBe(0);
+        // The batch goes in once it is right, and is sent as it was written.
+        await s.insertCustomers([good]);
+        const [written] = customers(
+          (await s.listPage(query({ specificIds: ["cus_goodone"] }), { page: 0, countPerPage: 1, count: false })).items,
+        );
+        expect(written).toMatchObject({ id: "cus_goodone", name: "Fine Co", breadcrumb: [], tags: [] });
+      } finally {
+        await s.close();
+        await database.drop();
+      }
+    });
+
     it("after the bulk load, triggers keep the counts and the name index in step", async () => {
       const database = await testDatabase(engine, "writes");
       const s = await openStore(database.url);
@@ -368,7 +405,8 @@ describe.each(ENGINES)("on %s", (engine) => {
         expect(await count(scoped)).toBe(scopedBefore + 2); // cus_late and cus_later
         expect((await s.listPage(query(), { page: 0, countPerPage: 1, count: true })).totalCount).toBe(52);
         const found = await s.listPage(query({ nameFilter: "zyzzyva" }), { page: 0, countPerPage: 5, count: true });
-        expect(found).toMatchObject({ totalCount: 1, items: [{ id: "cus_late", accountName: local.accounts[2]!.name }] });
+        expect(found.totalCount).toBe(1);
+        expect(customers(found.items)).toMatchObject([{ id: "cus_late", accountName: local.accounts[2]!.name }]);
       } finally {
         await s.close();
         await database.drop();

@@ -6,6 +6,7 @@ import { pipeline } from "node:stream/promises";
 import type { Request, Response } from "express";
 import { RouterError } from "./errors.js";
 import { isJsonStream } from "./json-stream.js";
+import { JsonText } from "./json-text.js";
 import { isJson } from "./media-types.js";
 import type { OperationSpec } from "./spec.js";
 
@@ -55,11 +56,17 @@ function asSerialized(body: unknown): unknown {
   return hasUndefined(body) ? JSON.parse(JSON.stringify(body)) : body;
 }
 
-export async function sendBody(res: Response, contentType: string, body: unknown): Promise<void> {
+/** `validated`: response validation is on, so JSON text is parsed for the validator to see. */
+export async function sendBody(res: Response, contentType: string, body: unknown, validated: boolean): Promise<void> {
   if (isJson(contentType)) {
     if (isJsonStream(body)) {
       res.type(contentType);
       await pipeline(Readable.from(body.chunks()), res);
+      return;
+    }
+    if (body instanceof JsonText) {
+      if (validated) res.type(contentType).json(JSON.parse(body.text));
+      else res.type(contentType).send(body.text);
       return;
     }
     // res.json is what express-openapi-validator hooks to validate the response.

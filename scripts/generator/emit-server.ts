@@ -77,7 +77,7 @@ export function resultMembers(op: OperationModel, response: ResponseModel, names
   return response.content.map((content, index) => {
     const contentType = `contentType${index === 0 ? "?" : ""}: ${literal(content.type)}`;
     const body = responseBodyType(op, response, content, names);
-    const bodyType = !isJson(content.type) ? "TextBody" : streams ? `${body} | JsonStream<${body}>` : body;
+    const bodyType = !isJson(content.type) ? "TextBody" : streams ? `${body} | JsonText<${body}> | JsonStream<${body}>` : body;
     return `{ ${status}; ${contentType}; body: ${bodyType}${headers} }`;
   });
 }
@@ -124,6 +124,7 @@ export function emitServer(doc: OpenApiDocument, ops: OperationModel[], names: S
     ...(schemaTypes.length > 0 ? [`import type { ${schemaTypes.join(", ")} } from "./schema.js";`] : []),
     `import type { ${handlerTypes.join(", ")} } from "./runtime/handler.js";`,
     ...(mentioned.has("JsonStream") ? [`import type { JsonStream } from "./runtime/json-stream.js";`] : []),
+    ...(mentioned.has("JsonText") ? [`import type { JsonText } from "./runtime/json-text.js";`] : []),
     `import { createOperationRouter } from "./runtime/router.js";`,
     `import type { ApiSpec } from "./runtime/spec.js";`,
     "",
@@ -131,6 +132,7 @@ export function emitServer(doc: OpenApiDocument, ops: OperationModel[], names: S
     `export { errorHandler, notFoundHandler } from "./runtime/errors.js";`,
     `export type { Caller, Credentials, FieldFailure, RouterFailure, RouterOptions, TextBody, UploadedFile } from "./runtime/handler.js";`,
     `export { type JsonStream, streamJsonArray } from "./runtime/json-stream.js";`,
+    `export { JsonText, type Spliced } from "./runtime/json-text.js";`,
     ...(usesDefaults
       ? [
           "",

@@ -22,6 +22,11 @@ export interface AppOptions {
   development?: boolean;
   /** Turn off express-openapi-validator (benchmarks compare with and without it). */
   validate?: boolean;
+  /**
+   * Check responses against the spec (default: as `validate`). Production may turn it off:
+   * customers are checked when they are written, and sent as the text that was checked.
+   */
+  validateResponses?: boolean;
   /** Failed sign-ins allowed per username and per client address (see auth/throttle.ts). */
   loginLimits?: LoginLimits;
 }
@@ -66,7 +71,7 @@ export function createApp(options: AppOptions): Express {
       exposeErrors,
       onError,
       validateRequests: options.validate ?? true,
-      validateResponses: options.validate ?? true,
+      validateResponses: options.validateResponses ?? options.validate ?? true,
     }),
   );
   app.use(notFoundHandler(), errorHandler({ errorBody, exposeErrors, onError }));

@@ -6,6 +6,7 @@ import { stringify } from "csv-stringify";
 import { stringify as stringifySync } from "csv-stringify/sync";
 import type { CustomerInfo } from "../../generated/schema.js";
 import { apiSpec } from "../../generated/server.js";
+import type { CustomerJson } from "../store/contract.js";
 
 interface SchemaDocument {
   components: { schemas: { CustomerInfo: { properties: Record<string, unknown> } } };
@@ -31,7 +32,9 @@ function cell(value: unknown): string {
   return neutralise(typeof value === "object" ? JSON.stringify(value) : String(value));
 }
 
-export function csvRow(customer: CustomerInfo): string[] {
+/** One customer's cells, from the body the store keeps (CSV is the one reader that needs its fields). */
+export function csvRow(body: CustomerJson): string[] {
+  const customer = JSON.parse(body.text) as CustomerInfo;
   return csvColumns.map((column) => cell(customer[column]));
 }
 
@@ -39,12 +42,12 @@ export function csvRow(customer: CustomerInfo): string[] {
 const options = { record_delimiter: "\r\n", quoted_match: /[\r\n]/ } as const;
 
 /** A page: small, so written at once. */
-export function customersCsv(customers: readonly CustomerInfo[]): string {
+export function customersCsv(customers: readonly CustomerJson[]): string {
   return stringifySync([header, ...customers.map(csvRow)], options);
 }
 
 /** all=true: rows leave as the database yields them, with backpressure. */
-export function customersCsvStream(customers: AsyncIterable<CustomerInfo>): Readable {
+export function customersCsvStream(customers: AsyncIterable<CustomerJson>): Readable {
   const rows = Readable.from(
     (async function* () {
       yield header;

@@ -4,6 +4,7 @@
 import type { ListCustomersResponse } from "../../generated/schema.js";
 import {
   type Handlers,
+  JsonText,
   type ListCustomersInput,
   type ListCustomersJsonResult,
   type ListCustomersResult,
@@ -82,17 +83,18 @@ async function json(store: CustomerStore, q: CustomerQuery, query: Query): Promi
   }
   const { page, countPerPage } = query;
   const result = await store.listPage(q, { page, countPerPage, count: !query.simplifiedPaging });
+  // The page is spliced from the customers' stored bodies: nothing is parsed or rebuilt.
   if (query.simplifiedPaging || result.totalCount === undefined) {
-    return { status: 200, body: { items: result.items, hasMorePages: result.hasMorePages } };
+    return { status: 200, body: JsonText.of<ListCustomersResponse>({ items: result.items, hasMorePages: result.hasMorePages }) };
   }
   return {
     status: 200,
-    body: {
+    body: JsonText.of<ListCustomersResponse>({
       items: result.items,
       totalCount: result.totalCount,
       totalPages: Math.ceil(result.totalCount / countPerPage),
       hasMorePages: result.hasMorePages,
-    },
+    }),
   };
 }
 

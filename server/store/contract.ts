@@ -2,7 +2,7 @@
 // PostgreSQL (postgres/), so nothing here may mention an engine: every method is async
 // and speaks the API's own types.
 import type { AccountInfo, CustomerInfo, ListCustomersQuery, SortOrders, Tag } from "../../generated/schema.js";
-import type { Role } from "../../generated/server.js";
+import type { JsonText, Role } from "../../generated/server.js";
 
 export type SortField = NonNullable<ListCustomersQuery["sortField"]>;
 export type { Role, SortOrders };
@@ -44,8 +44,14 @@ export interface PageRequest {
   count: boolean;
 }
 
+/**
+ * A customer as the API sends it: JSON text that the store checked against the spec's
+ * CustomerInfo when it wrote it (customer-body.ts), so it is sent without a second look.
+ */
+export type CustomerJson = JsonText<CustomerInfo>;
+
 export interface Page {
-  items: CustomerInfo[];
+  items: CustomerJson[];
   /** Size of the whole filtered set; only when PageRequest.count. */
   totalCount?: number;
   hasMorePages: boolean;
@@ -74,12 +80,15 @@ export type NewCustomer = Omit<CustomerInfo, "breadcrumb" | "accountName" | "tag
 export interface CustomerStore {
   listPage(q: CustomerQuery, page: PageRequest): Promise<Page>;
   /** Every match in order, pulled from the database in batches: memory stays flat. */
-  stream(q: CustomerQuery): AsyncIterable<CustomerInfo>;
+  stream(q: CustomerQuery): AsyncIterable<CustomerJson>;
 
   // Bulk loading (seed, fixtures). Each call is one transaction.
   insertAccounts(accounts: AccountInfo[]): Promise<void>;
   insertTags(tags: Tag[]): Promise<void>;
-  /** A parent must be inserted before its children (in an earlier call or earlier in the batch). */
+  /**
+   * A parent must be inserted before its children (in an earlier call or earlier in the
+   * batch). A customer the spec forbids fails the whole batch (InvalidCustomerError).
+   */
   insertCustomers(batch: NewCustomer[]): Promise<void>;
   /** Refresh planner statistics after a bulk load. */
   optimize(): Promise<void>;

@@ -2,8 +2,9 @@
 // every store suite compares the engines against: expectations never come from the
 // engine under test, nor from hard-coded ids.
 import type { CustomerInfo } from "../../generated/schema.js";
+import { JsonText } from "../../generated/server.js";
 import { demoData } from "../../server/demo/demo-data.js";
-import type { CustomerQuery, SortField } from "../../server/store/contract.js";
+import type { CustomerJson, CustomerQuery, SortField } from "../../server/store/contract.js";
 
 export const fold = (s: string) => s.normalize("NFC").toLowerCase();
 /** SQLite's BINARY collation and PostgreSQL's "C" compare UTF-8 bytes. */
@@ -83,10 +84,14 @@ export const query = (q: Partial<CustomerQuery> = {}): CustomerQuery => ({
   ...q,
 });
 
-export async function collect(it: AsyncIterable<CustomerInfo>): Promise<CustomerInfo[]> {
-  const out: CustomerInfo[] = [];
+/** The customers of stored bodies, as a client parses them. */
+export const customers = (bodies: readonly CustomerJson[]): CustomerInfo[] => bodies.map((b) => JSON.parse(b.text) as CustomerInfo);
+
+export async function collect(it: AsyncIterable<CustomerJson>): Promise<CustomerInfo[]> {
+  const out: CustomerJson[] = [];
   for await (const c of it) out.push(c);
-  return out;
+  return customers(out);
 }
 
-export const ids = (list: { id?: string }[]) => list.map((c) => c.id);
+export const ids = (list: readonly ({ id?: string } | CustomerJson)[]) =>
+  list.map((c) => (c instanceof JsonText ? (JSON.parse(c.text) as CustomerInfo).id : c.id));

@@ -1,4 +1,5 @@
 // JSON bodies written as they are produced, so `all=true` style responses keep memory flat.
+import { itemText, type JsonText } from "./json-text.js";
 
 declare const jsonStreamOf: unique symbol;
 
@@ -13,6 +14,8 @@ export interface JsonStream<T> {
 
 type ArrayKeys<T> = { [K in keyof T]-?: NonNullable<T[K]> extends readonly unknown[] ? K : never }[keyof T];
 type ElementOf<A> = A extends readonly (infer E)[] ? E : never;
+/** An item as a value, or as JSON text that a store validated when it wrote it. */
+type Item<T, K extends keyof T> = ElementOf<NonNullable<T[K]>> | JsonText<ElementOf<NonNullable<T[K]>>>;
 
 export function isJsonStream(body: unknown): body is JsonStream<unknown> {
   return typeof body === "object" && body !== null && "chunks" in body && typeof body.chunks === "function";
@@ -25,7 +28,7 @@ export function isJsonStream(body: unknown): body is JsonStream<unknown> {
  */
 export function streamJsonArray<T, K extends ArrayKeys<T>>(
   key: K,
-  items: AsyncIterable<ElementOf<NonNullable<T[K]>>> | Iterable<ElementOf<NonNullable<T[K]>>>,
+  items: AsyncIterable<Item<T, K>> | Iterable<Item<T, K>>,
   trailer: (count: number) => Omit<T, K>,
 ): JsonStream<T> {
   return {
@@ -35,7 +38,7 @@ export function streamJsonArray<T, K extends ArrayKeys<T>>(
       // Batch small items into larger writes: one socket write per item is the slow part.
       let buffer = "";
       for await (const item of items as AsyncIterable<unknown>) {
-        buffer += count === 0 ? JSON.stringify(item) : `,${JSON.stringify(item)}`;
+        buffer += count === 0 ? itemText(item) : `,${itemText(item)}`;
         count += 1;
         if (buffer.length >= 64 * 1024) {
           yield buffer;

@@ -43,7 +43,7 @@ function apiKeyQueryNames(operation: OperationSpec, spec: ApiSpec): Set<string> 
   return names;
 }
 
-function invoke(operation: OperationSpec, handler: AnyHandler): RequestHandler {
+function invoke(operation: OperationSpec, handler: AnyHandler, validateResponses: boolean): RequestHandler {
   const offered = successContentTypes(Object.entries(operation.responses));
   return async (req, res, next) => {
     try {
@@ -79,7 +79,7 @@ function invoke(operation: OperationSpec, handler: AnyHandler): RequestHandler {
         res.end();
         return;
       }
-      await sendBody(res, contentType, result.body);
+      await sendBody(res, contentType, result.body, validateResponses);
     } catch (error) {
       next(error);
     }
@@ -168,7 +168,7 @@ export function createOperationRouter<TCaller extends Caller, TErrorBody>(
       ...(operation.takesBody ? [bodyParsers] : []),
       formBodyTyper(operation),
       validators,
-      invoke(operation, handler),
+      invoke(operation, handler, options.validateResponses !== false),
     );
   }
   const methodsByPath = new Map<string, HttpMethod[]>();

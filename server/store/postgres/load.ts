@@ -5,6 +5,7 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { AccountInfo, Tag } from "../../../generated/schema.js";
+import { checkNewCustomer } from "../customer-body.js";
 import type { NewCustomer } from "../contract.js";
 import { json } from "../rows.js";
 import { foldName } from "../fold.js";
@@ -64,6 +65,7 @@ export class Loader {
 
   async insertCustomers(batch: NewCustomer[]): Promise<void> {
     if (batch.length === 0) return;
+    for (const c of batch) checkNewCustomer(c);
     if (!this.loading) {
       const [empty] = await this.sql`SELECT NOT EXISTS (SELECT 1 FROM customers) AS empty`;
       if (empty!.empty) await this.begin();

@@ -10,7 +10,8 @@
 import type postgres from "postgres";
 import type { CustomerInfo, Tag } from "../../../generated/schema.js";
 import type { AccountInfo } from "../../../generated/schema.js";
-import type { CustomerQuery, NewCustomer, Page, PageRequest, SeedState, Store, StoredUser } from "../contract.js";
+import { JsonText } from "../../../generated/server.js";
+import type { CustomerJson, CustomerQuery, NewCustomer, Page, PageRequest, SeedState, Store, StoredUser } from "../contract.js";
 import { omitNulls, toCustomer, type CustomerRow } from "../rows.js";
 import { connect, DEFAULT_POOL, type PoolSettings, type Sql, translate } from "./connect.js";
 import { Loader } from "./load.js";
@@ -24,11 +25,13 @@ const SEED_LOCK = 0x65766f32; // "evo2"
 
 type Row = CustomerRow & { tags: Tag[] | null; breadcrumb: { id: string; name: string }[] | null };
 
-function toInfo(r: Row): CustomerInfo {
-  return toCustomer(
-    r,
-    (r.tags ?? []).map((t) => omitNulls({ ...t }) as Tag),
-    r.breadcrumb ?? [],
+function toJson(r: Row): CustomerJson {
+  return JsonText.of<CustomerInfo>(
+    toCustomer(
+      r,
+      (r.tags ?? []).map((t) => omitNulls({ ...t }) as Tag),
+      r.breadcrumb ?? [],
+    ),
   );
 }
 
@@ -106,12 +109,12 @@ export class PostgresCustomerStore implements Store {
       const hasMorePages = seqRows.length > page.countPerPage;
       const seqs = seqRows.slice(0, page.countPerPage).map((r) => r.seq);
       const rows = seqs.length ? await this.sql.unsafe<Row[]>(ROWS_BY_SEQ, [seqs] as never[]) : [];
-      const items = rows.map(toInfo);
+      const items = rows.map(toJson);
       return countRows ? { items, totalCount: countRows[0]!.n, hasMorePages } : { items, hasMorePages };
     });
   }
 
-  async *stream(q: CustomerQuery): AsyncGenerator<CustomerInfo> {
+  async *stream(q: CustomerQuery): AsyncGenerator<CustomerJson> {
     await this.loader.end();
     const built = build(q);
     if (!built) return;
@@ -128,7 +131,7 @@ export class PostgresCustomerStore implements Store {
           built.params as never[],
         )
         .cursor(STREAM_BATCH);
-      for await (const rows of cursor) for (const r of rows) yield toInfo(r);
+      for await (const rows of cursor) for (const r of rows) yield toJson(r);
     } catch (error) {
       translate(error, this.url);
     } finally {

@@ -3,6 +3,7 @@
 import type Database from "better-sqlite3";
 import type { AccountInfo, Tag } from "../../../generated/schema.js";
 import type { NewCustomer } from "../contract.js";
+import { checkNewCustomer } from "../customer-body.js";
 import { foldName, nameGrams } from "./names.js";
 import { bit, json } from "../rows.js";
 import type { Reader } from "./rows.js";
@@ -67,6 +68,7 @@ export class BulkLoader {
   }
 
   async insertCustomers(batch: NewCustomer[]): Promise<void> {
+    for (const c of batch) checkNewCustomer(c);
     if (!this.loading && this.reader.value<number>("empty", `SELECT NOT EXISTS (SELECT 1 FROM customers)`, []) === 1) {
       this.begin();
     }
@@ -88,6 +90,7 @@ export class BulkLoader {
       (this.reader.stmt(`SELECT id, seq FROM tags`).raw(false).all() as { id: string; seq: number }[]).map((t) => [t.id, t.seq]),
     );
     this.db.transaction(() => {
+      const seqs: number[] = [];
       for (const c of batch) {
         const seq = Number(
           insert.run({
@@ -115,7 +118,10 @@ export class BulkLoader {
           if (tagSeq === undefined) throw new Error(`customer ${c.id}: unknown tag ${tagId}`);
           tagRow.run(tagSeq, seq);
         }
+        seqs.push(seq);
       }
+      // A bulk load builds every body at its end, once the indexes that build them are back.
+      if (!this.loading) this.reader.writeBodies(seqs);
     })();
   }
 
@@ -150,11 +156,27 @@ export class BulkLoader {
       this.db.exec(TAG_ACCOUNTS_FILL);
       this.db.exec(TAG_PAIRS_FILL);
       this.db.exec(DERIVED_TRIGGERS + FTS_TRIGGERS);
+      fillBodies(this.reader);
     })();
     if (!this.inMemory) {
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("synchronous = NORMAL");
     }
     this.loading = false;
+  }
+}
+
+/** Builds the bodies that are missing: after a bulk load, and for rows that predate stored bodies. */
+export function fillBodies(reader: Reader): void {
+  // In chunks: a connection cannot write while it iterates, and a million bodies at once would not be flat.
+  for (let after = 0; ; ) {
+    const seqs = reader.column<number>(
+      "missing bodies",
+      `SELECT seq FROM customer_documents WHERE seq > ? AND body IS NULL ORDER BY seq LIMIT 2000`,
+      [after],
+    );
+    if (seqs.length === 0) return;
+    reader.writeBodies(seqs);
+    after = seqs.at(-1)!;
   }
 }

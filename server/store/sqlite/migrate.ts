@@ -1,6 +1,8 @@
 // Applies the SQLite migrations (schema.ts) that a database has not had yet.
 import type Database from "better-sqlite3";
+import { fillBodies } from "./bulk-load.js";
 import { nameGrams } from "./names.js";
+import { Reader } from "./rows.js";
 import { MIGRATIONS } from "./schema.js";
 
 export function migrate(db: Database.Database): void {
@@ -23,6 +25,8 @@ export function migrate(db: Database.Database): void {
         after = rows.at(-1)![0];
       }
     }
+    // Migration 4 adds stored bodies, built in JavaScript from the rows (rows.ts).
+    if (version < 4) fillBodies(new Reader(db));
     db.pragma(`user_version = ${MIGRATIONS.length}`);
   }).immediate();
 }

@@ -1,7 +1,11 @@
 // Rows of the SQLite store as the API's types, and the per-connection statement cache
-// that reads them: a page's customers with their tags and breadcrumbs in three queries.
+// that reads them. A page reads its customers' stored bodies in one query; the bodies
+// are built (customers with their tags and breadcrumbs, three queries a batch) when written.
 import type Database from "better-sqlite3";
 import type { CustomerBreadcrumb, CustomerInfo, Tag } from "../../../generated/schema.js";
+import { JsonText } from "../../../generated/server.js";
+import type { CustomerJson } from "../contract.js";
+import { customerBody } from "../customer-body.js";
 import { type CustomerRow, omitNulls, push, toCustomer } from "../rows.js";
 
 type Db = Database.Database;
@@ -9,8 +13,12 @@ type Statement = Database.Statement<unknown[], unknown>;
 
 const STATEMENT_CACHE_SIZE = 200;
 
-/** A page's rows, in the order of the seqs bound as a JSON array. */
-export const ROWS_BY_SEQ = `SELECT c.seq, c.id, c.account_id, c.parent_id, c.name, c.reference_id, c.is_staging,
+/** A page's bodies, in the order of the seqs bound as a JSON array. */
+export const BODIES_BY_SEQ = `SELECT d.body FROM json_each(?) j CROSS JOIN customer_documents d
+  WHERE d.seq = j.value ORDER BY j.key`;
+
+/** The rows a body is built from, in the order of the seqs bound as a JSON array. */
+const ROWS_BY_SEQ = `SELECT c.seq, c.id, c.account_id, c.parent_id, c.name, c.reference_id, c.is_staging,
   c.override_billing_settings, c.override_app_settings, c.date_created, c.date_last_modified,
   c.created_by, c.last_modified_by, d.data, d.schedule, d.integration_data, d.billing_settings,
   d.app_settings, c.account_name
@@ -64,19 +72,28 @@ export class Reader {
     return (this.stmt(sql).all(params) as { seq: number }[]).map((r) => r.seq);
   }
 
-  rowsBySeq(seqs: number[], trace?: TracedStatement[]): CustomerRow[] {
+  /** The stored bodies of these customers, in this order. */
+  bodiesBySeq(seqs: number[], trace?: TracedStatement[]): CustomerJson[] {
     if (seqs.length === 0) return [];
     const params = [JSON.stringify(seqs)];
-    trace?.push({ role: "rows", sql: ROWS_BY_SEQ, params });
-    return this.rows(ROWS_BY_SEQ, params);
+    trace?.push({ role: "bodies", sql: BODIES_BY_SEQ, params });
+    return (this.stmt(BODIES_BY_SEQ).raw(true).all(params) as [string][]).map(([body]) => JsonText.trusted<CustomerInfo>(body));
   }
 
-  rows(sql: string, params: unknown[]): CustomerRow[] {
-    return this.stmt(sql).raw(false).all(params) as CustomerRow[];
+  /**
+   * Builds, checks and stores the bodies of these customers from their rows, tags and
+   * breadcrumbs: after they are inserted, and for rows that predate stored bodies.
+   */
+  writeBodies(seqs: number[]): void {
+    if (seqs.length === 0) return;
+    const update = this.stmt(`UPDATE customer_documents SET body = ? WHERE seq = ?`);
+    const rows = this.stmt(ROWS_BY_SEQ).raw(false).all(JSON.stringify(seqs)) as CustomerRow[];
+    const customers = this.toCustomers(rows);
+    for (const [i, row] of rows.entries()) update.run(customerBody(customers[i]!).text, row.seq);
   }
 
   /** Adds tags and breadcrumbs with one query each for the whole batch. */
-  toCustomers(rows: CustomerRow[]): CustomerInfo[] {
+  private toCustomers(rows: CustomerRow[]): CustomerInfo[] {
     if (rows.length === 0) return [];
     const seqs = JSON.stringify(rows.map((r) => r.seq));
     const tags = new Map<number, Tag[]>();

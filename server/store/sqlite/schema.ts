@@ -320,4 +320,11 @@ export const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+
+  /* 4: stored bodies (issue 11) */ `
+  -- Each customer as the API sends it (JSON text, checked against the spec's CustomerInfo
+  -- when written): a page is spliced from these instead of being built per request. The
+  -- columns above stay the source they are built from. migrate.ts fills older rows.
+  ALTER TABLE customer_documents ADD COLUMN body TEXT;
+  `,
 ];

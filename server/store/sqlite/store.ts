@@ -10,12 +10,12 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import Database from "better-sqlite3";
-import type { AccountInfo, CustomerInfo, Tag } from "../../../generated/schema.js";
-import type { CustomerQuery, NewCustomer, Page, PageRequest, SeedState, Store, StoredUser } from "../contract.js";
+import type { AccountInfo, Tag } from "../../../generated/schema.js";
+import type { CustomerJson, CustomerQuery, NewCustomer, Page, PageRequest, SeedState, Store, StoredUser } from "../contract.js";
 import { BulkLoader } from "./bulk-load.js";
 import { migrate } from "./migrate.js";
 import { choose, count, type PlannerOptions, type PlanKind, resolve } from "./planner.js";
-import { Reader, ROWS_BY_SEQ, type TracedStatement } from "./rows.js";
+import { Reader, type TracedStatement } from "./rows.js";
 import { candidatesQuery, PAGED, walkQuery } from "./sql.js";
 import { SqliteUserStore } from "./users.js";
 
@@ -112,13 +112,13 @@ export class SqliteCustomerStore implements Store {
         );
       }
       const hasMorePages = seqs.length > page.countPerPage;
-      const items = this.reader.toCustomers(this.reader.rowsBySeq(hasMorePages ? seqs.slice(0, page.countPerPage) : seqs, trace));
+      const items = this.reader.bodiesBySeq(hasMorePages ? seqs.slice(0, page.countPerPage) : seqs, trace);
       if (!page.count) return { items, hasMorePages };
       return { items, totalCount: count(this.reader, r, choice, trace), hasMorePages };
     })();
   }
 
-  async *stream(q: CustomerQuery): AsyncGenerator<CustomerInfo> {
+  async *stream(q: CustomerQuery): AsyncGenerator<CustomerJson> {
     this.bulk.end();
     const built = this.db.transaction(() => {
       const r = resolve(this.reader, q);
@@ -133,7 +133,7 @@ export class SqliteCustomerStore implements Store {
       // OFFSET batches on the main connection are good enough.
       for (let offset = 0; ; offset += STREAM_BATCH) {
         const seqs = this.reader.seqs("stream", built.sql + PAGED, [...built.params, STREAM_BATCH, offset]);
-        for (const c of this.reader.toCustomers(this.reader.rowsBySeq(seqs))) yield c;
+        for (const c of this.reader.bodiesBySeq(seqs)) yield c;
         if (seqs.length < STREAM_BATCH) return;
         await nextTurn();
       }
@@ -145,7 +145,7 @@ export class SqliteCustomerStore implements Store {
     try {
       const reader = new Reader(conn);
       let batch: number[] = [];
-      const flush = () => reader.toCustomers(batch.length ? reader.rows(ROWS_BY_SEQ, [JSON.stringify(batch)]) : []);
+      const flush = () => reader.bodiesBySeq(batch);
       for (const row of reader.stmt(built.sql).raw(false).iterate(built.params) as IterableIterator<{ seq: number }>) {
         batch.push(row.seq);
         if (batch.length < STREAM_BATCH) continue;
