@@ -15,7 +15,7 @@ import type {
   TagColors,
 } from "../../generated/schema.js";
 import type { NewCustomer, Role } from "../store/contract.js";
-import { mulberry32, scramble, pick, pickWeighted, pickDistinct, randomChars, iso, round2, round4 } from "./random.js";
+import { mulberry32, scramble, scrambledId, pick, pickWeighted, pickDistinct, randomChars, iso, round2, round4 } from "./random.js";
 import { HEX, ALNUM, STAFF, BRANDS, INDUSTRIES, SUFFIXES, CITIES, FIRST_NAMES, LAST_NAMES, TIME_ZONES } from "./vocabulary.js";
 
 /** Every demo user's password. Demo data only: never seed it into a real deployment. */
@@ -101,9 +101,7 @@ export function demoData(customerCount: number): DemoData {
 
 /** `cus_` + base36 of a bijective scramble of the index: unique, and not in insertion order. */
 export function customerId(index: number): string {
-  return `cus_${scramble(index ^ 0x3c6e_f372)
-    .toString(36)
-    .padStart(7, "0")}`;
+  return scrambledId("cus", index ^ 0x3c6e_f372);
 }
 
 function* generateCustomers(n: number, accounts: AccountInfo[], tags: Tag[]): Generator<NewCustomer> {
@@ -215,7 +213,7 @@ function makeSchedule(rng: () => number, isRoot: boolean): Schedule {
   const open = 7 + Math.floor(rng() * 3);
   const rules: SchedulingRule[] = [
     {
-      id: `rul_${scramble(Math.floor(rng() * 2 ** 32)).toString(36)}`,
+      id: scrambledId("rul", Math.floor(rng() * 2 ** 32)),
       name: "Business hours",
       priority: 1,
       state: "Open",
@@ -231,7 +229,7 @@ function makeSchedule(rng: () => number, isRoot: boolean): Schedule {
   ];
   if (rng() < 0.4) {
     rules.push({
-      id: `rul_${scramble(Math.floor(rng() * 2 ** 32)).toString(36)}`,
+      id: scrambledId("rul", Math.floor(rng() * 2 ** 32)),
       name: "New Year's Day",
       priority: 0,
       state: "Closed",
@@ -246,7 +244,7 @@ function makeSchedule(rng: () => number, isRoot: boolean): Schedule {
   }
   if (rng() < 0.2) {
     rules.push({
-      id: `rul_${scramble(Math.floor(rng() * 2 ** 32)).toString(36)}`,
+      id: scrambledId("rul", Math.floor(rng() * 2 ** 32)),
       name: "Holiday mode",
       priority: 0,
       state: "Closed",
@@ -313,9 +311,7 @@ function makeAccounts(): AccountInfo[] {
   const rng = mulberry32(SEED ^ 0xacc0);
   const names = ["Northwind Telecom", "Bluewave Communications", "Summit Voice Partners", "Lakeside Cloud PBX", "Redwood Networks"];
   const accounts: AccountInfo[] = names.map((name, k) => ({
-    id: `acc_${scramble(k ^ 0xacc)
-      .toString(36)
-      .padStart(7, "0")}`,
+    id: scrambledId("acc", k ^ 0xacc),
     name,
     twilioAccountSid: `AC${randomChars(rng, 32, HEX)}`,
     ancestorIds: [],
@@ -352,9 +348,7 @@ function makeTags(): Tag[] {
     ["Priority Support", "Red"],
   ];
   return defs.map(([name, color], k) => ({
-    id: `tag_${scramble(k ^ 0x7a9)
-      .toString(36)
-      .padStart(7, "0")}`,
+    id: scrambledId("tag", k ^ 0x7a9),
     name,
     color,
   }));

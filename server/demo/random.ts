@@ -19,6 +19,14 @@ export function scramble(x: number): number {
   return (x ^ (x >>> 13)) >>> 0;
 }
 
+/**
+ * `prefix_` and the scramble of n in base 36, padded to 7 characters: unique per n, not in
+ * insertion order, and always of the spec's id form (3 letters, `_`, 4 to 24 characters).
+ */
+export function scrambledId(prefix: string, n: number): string {
+  return `${prefix}_${scramble(n).toString(36).padStart(7, "0")}`;
+}
+
 export function pick<T>(rng: () => number, list: readonly T[]): T {
   return list[Math.floor(rng() * list.length)]!;
 }
