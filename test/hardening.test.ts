@@ -153,11 +153,12 @@ describe("hardening headers", () => {
     ["CSV", "/customers.csv", auth],
     ["a 401", "/customers", {}],
     ["a 400", "/customers?page=x", auth],
-  ])("X-Content-Type-Options and Cache-Control: no-store on %s", async (_label, url, headers) => {
+  ])("X-Content-Type-Options and Cache-Control: no-store on %s, and no ETag to revalidate with", async (_label, url, headers) => {
     const response = await get(url, headers);
     expect(response.headers.get("x-content-type-options")).toBe("nosniff");
     expect(response.headers.get("cache-control")).toBe("no-store");
     expect(response.headers.get("x-frame-options")).toBe("DENY");
+    expect(response.headers.get("etag")).toBeNull();
   });
 
   it("sends nosniff and a no-content policy on routes outside the spec too", async () => {

@@ -2,7 +2,9 @@
 // shares its event loop. Prints `listening <port>` when ready.
 //
 //   bench-server.ts bare <file>              node:http answering the bytes in <file>, precomputed
-//   bench-server.ts app <validate|plain> <DATABASE_URL>   the Express app, with or without validation
+//   bench-server.ts app <production|validate|plain> <DATABASE_URL>   the Express app: as NODE_ENV=production
+//                                            runs it (requests validated), validating responses too
+//                                            (development and tests), or with no validation
 //   bench-server.ts router <file>            the generated router and validation, the page from memory
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -33,7 +35,12 @@ if (mode === "bare") {
   const { openStore } = await import("../../server/store/open.js");
   const { createApp } = await import("../../server/http/app.js");
   const store = await openStore(databaseUrl!);
-  const app = createApp({ store, logger: pino({ level: "silent" }), validate: validation === "validate" });
+  const app = createApp({
+    store,
+    logger: pino({ level: "silent" }),
+    validate: validation !== "plain",
+    validateResponses: validation === "validate",
+  });
   announce(createServer(app));
 } else if (mode === "router") {
   // The framework alone: routing, binding, validation of request and response, JSON

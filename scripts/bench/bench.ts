@@ -165,7 +165,7 @@ sections.push(compared.section);
 verdicts.push(...compared.verdicts);
 
 // 2. Every filter on (c), one request at a time.
-const shipped = await startApp("validate", databaseFor(largest));
+const shipped = await startApp("production", databaseFor(largest));
 say(`filters: one request at a time, ${boundText} each`);
 const { filters, broad } = scenarios(largest);
 const filterRows: string[][] = [];
@@ -235,7 +235,7 @@ say("all=true streaming: time and peak RSS");
 const streamRows: string[][] = [];
 for (const size of sizes) {
   for (const format of ["json", "csv"] as const) {
-    const server = await startApp("validate", databaseFor(size));
+    const server = await startApp("production", databaseFor(size));
     const idle = peakRssMb(server.pid);
     const { ms: took, bytes } = await drain(`${server.url}/customers?all=true${format === "csv" ? "&format=csv" : ""}`, sysadmin);
     const peak = peakRssMb(server.pid);
@@ -266,7 +266,7 @@ if (!opts["no-postgres"]) {
     filters: smoke ? filters.slice(0, 4) : filters,
     sqlite: sqliteP50,
     serviceTime: (url, user) => serviceTime(url, auth(user), bound),
-    startApp: (url) => startAppOn("validate", url),
+    startApp: (url) => startAppOn("production", url),
     drain: (url) => drain(url, sysadmin),
     peakRssMb,
     table: formatMarkdown,

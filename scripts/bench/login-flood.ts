@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   const rows: string[][] = [];
   for (const [s, scenario] of scenarios.entries()) {
     // A fresh server per scenario: no counters or cached successes carried over.
-    const server = await startApp("validate", file);
+    const server = await startApp("production", file);
     try {
       const url = new URL(server.url);
       const deadline = Date.now() + seconds * 1000;

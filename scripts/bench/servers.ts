@@ -35,10 +35,12 @@ const local = (m: RegExpMatchArray) => `http://127.0.0.1:${m[1]}`;
 const underTsx = (script: string, ...args: string[]) =>
   startServer(["--import", "tsx", path.join(root, "scripts/bench", script), ...args], listening, local);
 
-/** Our Express app through the tsx loader (bench-server.ts), with or without validation. */
-export const startAppOn = (validation: "validate" | "plain", databaseUrl: string) =>
-  underTsx("bench-server.ts", "app", validation, databaseUrl);
-export const startApp = (validation: "validate" | "plain", databaseFile: string) => startAppOn(validation, `sqlite:${databaseFile}`);
+/** How much the app validates: as in production (requests), as in development (and responses), or nothing. */
+export type Validation = "production" | "validate" | "plain";
+
+/** Our Express app through the tsx loader (bench-server.ts). */
+export const startAppOn = (validation: Validation, databaseUrl: string) => underTsx("bench-server.ts", "app", validation, databaseUrl);
+export const startApp = (validation: Validation, databaseFile: string) => startAppOn(validation, `sqlite:${databaseFile}`);
 export const startBare = (file: string) => underTsx("bench-server.ts", "bare", file);
 export const startRouterOnly = (file: string) => underTsx("bench-server.ts", "router", file);
 export const startFastifyPeer = (databaseFile: string) => underTsx("fastify-peer.ts", `sqlite:${databaseFile}`);
@@ -50,6 +52,7 @@ export const startCompiled = (databaseFile: string, workers: number) =>
     PORT: "0",
     HOST: "127.0.0.1",
     LOG_LEVEL: "silent",
+    NODE_ENV: "production",
     WEB_CONCURRENCY: String(workers),
   });
 

@@ -41,7 +41,7 @@ const defaultPage = async (server: Running) =>
 export async function sideBySide(o: SideBySideOptions): Promise<{ section: string; verdicts: Verdict[] }> {
   const build = await buildIfStale();
   if (build.built) o.say(`  compiled dist/ in ${(build.ms / 1000).toFixed(1)} s`);
-  const shipped = await startApp("validate", o.databaseFile);
+  const shipped = await startApp("production", o.databaseFile);
   const page = await defaultPage(shipped);
   const bodyFile = path.join(o.dir, "default-page.json");
   writeFileSync(bodyFile, page);
@@ -53,10 +53,11 @@ export async function sideBySide(o: SideBySideOptions): Promise<{ section: strin
     ["(a) bare node:http, same bytes precomputed", await startBare(bodyFile)],
     ["(a2) generated router + validation, page from memory", await startRouterOnly(bodyFile)],
     ["(b) Express app, validation off", await startApp("plain", o.databaseFile)],
-    ["(c) our server as shipped", shipped],
+    ["(c) our server as shipped (NODE_ENV=production)", shipped],
+    ["(c-dev) the same, responses validated too (development, tests)", await startApp("validate", o.databaseFile)],
     ["(c1) compiled (npm start's node dist/), 1 process", await startCompiled(o.databaseFile, 1)],
     [`(cN) compiled, WEB_CONCURRENCY=${o.workers}`, await startCompiled(o.databaseFile, o.workers)],
-    ["(e) Fastify peer: Ajv + fast-json-stringify, same store", peer],
+    ["(e) Fastify peer: Ajv, same store and handlers", peer],
     ["(d) Prism mock", await startPrism()],
   ];
   const runs = new Map<string, Measured[]>();

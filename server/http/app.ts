@@ -43,6 +43,9 @@ export function createApp(options: AppOptions): Express {
   const { store, logger } = options;
   const app = express();
   app.disable("x-powered-by");
+  // Every response is Cache-Control: no-store (guards.ts), so no client revalidates with
+  // an ETag; hashing each 35 KB page for one would be work for nothing.
+  app.set("etag", false);
   app.set("query parser", "simple");
   app.use(
     pinoHttp({
