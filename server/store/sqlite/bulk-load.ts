@@ -172,7 +172,8 @@ export function fillBodies(reader: Reader): void {
   for (let after = 0; ; ) {
     const seqs = reader.column<number>(
       "missing bodies",
-      `SELECT seq FROM customer_documents WHERE seq > ? AND body IS NULL ORDER BY seq LIMIT 2000`,
+      `SELECT c.seq FROM customers c WHERE c.seq > ? AND NOT EXISTS (SELECT 1 FROM customer_bodies b WHERE b.seq = c.seq)
+      ORDER BY c.seq LIMIT 2000`,
       [after],
     );
     if (seqs.length === 0) return;

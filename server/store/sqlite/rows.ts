@@ -14,8 +14,8 @@ type Statement = Database.Statement<unknown[], unknown>;
 const STATEMENT_CACHE_SIZE = 200;
 
 /** A page's bodies, in the order of the seqs bound as a JSON array. */
-export const BODIES_BY_SEQ = `SELECT d.body FROM json_each(?) j CROSS JOIN customer_documents d
-  WHERE d.seq = j.value ORDER BY j.key`;
+export const BODIES_BY_SEQ = `SELECT b.body FROM json_each(?) j CROSS JOIN customer_bodies b
+  WHERE b.seq = j.value ORDER BY j.key`;
 
 /** The rows a body is built from, in the order of the seqs bound as a JSON array. */
 const ROWS_BY_SEQ = `SELECT c.seq, c.id, c.account_id, c.parent_id, c.name, c.reference_id, c.is_staging,
@@ -86,10 +86,10 @@ export class Reader {
    */
   writeBodies(seqs: number[]): void {
     if (seqs.length === 0) return;
-    const update = this.stmt(`UPDATE customer_documents SET body = ? WHERE seq = ?`);
+    const insert = this.stmt(`INSERT INTO customer_bodies(seq, body) VALUES (?, ?)`);
     const rows = this.stmt(ROWS_BY_SEQ).raw(false).all(JSON.stringify(seqs)) as CustomerRow[];
     const customers = this.toCustomers(rows);
-    for (const [i, row] of rows.entries()) update.run(customerBody(customers[i]!).text, row.seq);
+    for (const [i, row] of rows.entries()) insert.run(row.seq, customerBody(customers[i]!).text);
   }
 
   /** Adds tags and breadcrumbs with one query each for the whole batch. */

@@ -324,7 +324,12 @@ export const MIGRATIONS: readonly string[] = [
   /* 4: stored bodies (issue 11) */ `
   -- Each customer as the API sends it (JSON text, checked against the spec's CustomerInfo
   -- when written): a page is spliced from these instead of being built per request. The
-  -- columns above stay the source they are built from. migrate.ts fills older rows.
-  ALTER TABLE customer_documents ADD COLUMN body TEXT;
+  -- tables above stay the source they are built from. A table of its own, so that a bulk
+  -- load appends bodies in seq order instead of growing a million rows in place, and a
+  -- page reads nothing else. migrate.ts fills it for older rows.
+  CREATE TABLE customer_bodies (
+    seq INTEGER PRIMARY KEY REFERENCES customers(seq) ON DELETE CASCADE,
+    body TEXT NOT NULL
+  );
   `,
 ];
