@@ -12,6 +12,7 @@ import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import type { ListCustomersResult } from "../../generated/server.js";
 import { apiSpec, JsonText } from "../../generated/server.js";
 import { bindQuery } from "../../generated/runtime/binding.js";
+import { rebased } from "../../generated/runtime/parameter-check.js";
 import type { FieldFailure } from "../../generated/runtime/handler.js";
 import { type Caller, createAuthenticate } from "../../server/auth/callers.js";
 import { CredentialVerifier } from "../../server/auth/credentials.js";
@@ -33,15 +34,6 @@ function resolve(node: Json): Json {
       .slice(2)
       .split("/")
       .reduce<Json>((at, key) => at[key] as Json, document),
-  );
-}
-
-/** A copy whose local refs point into the shared schema below. */
-function rebased(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(rebased);
-  if (!node || typeof node !== "object") return node;
-  return Object.fromEntries(
-    Object.entries(node).map(([key, value]) => [key, key === "$ref" && typeof value === "string" ? `spec${value}` : rebased(value)]),
   );
 }
 

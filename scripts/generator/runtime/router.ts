@@ -7,6 +7,7 @@ import { badRequest, errorHandler, RouterError } from "./errors.js";
 import type { AnyHandler, Caller, RouterOptions, UploadedFile } from "./handler.js";
 import { successContentTypes } from "./media-types.js";
 import { negotiate, sendBody } from "./negotiation.js";
+import { type ParameterCheck, parameterCheck } from "./parameter-check.js";
 import { formBodyTyper, requestBinder } from "./request-binding.js";
 import { stateOf } from "./request-state.js";
 import { authorizer } from "./security.js";
@@ -41,6 +42,17 @@ function apiKeyQueryNames(operation: OperationSpec, spec: ApiSpec): Set<string> 
     }
   }
   return names;
+}
+
+/** One 400 for every finding of binding and of the parameter schemas, binding's first. */
+function checkParameters(check: ParameterCheck): RequestHandler {
+  return (req, _res, next) => {
+    const state = stateOf(req);
+    const found = check({ query: state.query ?? {}, path: state.path ?? {}, cookie: state.cookies ?? {} });
+    if (found.length === 0) return next();
+    const binding = state.bindingErrors ?? [];
+    next(badRequest([...binding, ...found.filter((f) => !binding.some((b) => b.field === f.field))]));
+  };
 }
 
 function invoke(operation: OperationSpec, handler: AnyHandler, validateResponses: boolean): RequestHandler {
@@ -142,13 +154,22 @@ export function createOperationRouter<TCaller extends Caller, TErrorBody>(
   const table = handlers as Readonly<Record<string, AnyHandler | undefined>>;
   const opts = options as RouterOptions<Caller, unknown>;
   const router = express.Router();
-  const validators = OpenApiValidator.middleware({
-    apiSpec: validatorDocument(spec.document) as never,
-    validateRequests: options.validateRequests === false ? false : { allErrors: true, allowUnknownQueryParameters: false },
-    validateResponses: options.validateResponses === false ? false : { allErrors: true },
-    validateSecurity: false,
-    ignoreUndocumented: true,
-  });
+  const validateRequests = options.validateRequests !== false;
+  const validateResponses = options.validateResponses !== false;
+  const validator = (requests: boolean) =>
+    OpenApiValidator.middleware({
+      apiSpec: validatorDocument(spec.document) as never,
+      validateRequests: requests ? { allErrors: true, allowUnknownQueryParameters: false } : false,
+      validateResponses: validateResponses ? { allErrors: true } : false,
+      validateSecurity: false,
+      ignoreUndocumented: true,
+    });
+  // Parameters the binders typed are checked by parameterCheck; the validator checks
+  // requests only where there is more (a body, header parameters), and responses if asked.
+  const needsValidator = (operation: OperationSpec) => validateRequests && (operation.takesBody || operation.headers.length > 0);
+  const withRequests = spec.operations.some(needsValidator) ? validator(true) : [];
+  const responsesOnly = validateResponses && !spec.operations.every(needsValidator) ? validator(false) : [];
+  const validatorsFor = (operation: OperationSpec): RequestHandler[] => (needsValidator(operation) ? withRequests : responsesOnly);
   const bodyParsers = [
     express.json({ limit: "1mb", type: ["application/json", "application/*+json"] }),
     express.text({ type: "text/*", limit: "1mb" }),
@@ -165,10 +186,11 @@ export function createOperationRouter<TCaller extends Caller, TErrorBody>(
       authorizer(operation, spec, opts),
       queryBinder(operation, maxPairs, apiKeyQueryNames(operation, spec)),
       requestBinder(operation),
+      ...(validateRequests ? [checkParameters(parameterCheck(spec.document, operation))] : []),
       ...(operation.takesBody ? [bodyParsers] : []),
       formBodyTyper(operation),
-      validators,
-      invoke(operation, handler, options.validateResponses !== false),
+      ...validatorsFor(operation),
+      invoke(operation, handler, validateResponses),
     );
   }
   const methodsByPath = new Map<string, HttpMethod[]>();
