@@ -66,7 +66,8 @@ export async function sendBody(res: Response, contentType: string, body: unknown
     }
     if (body instanceof JsonText) {
       if (validated) res.type(contentType).json(JSON.parse(body.text));
-      else res.type(contentType).send(body.text);
+      // Encoded once: given a string, Express measures its UTF-8 length and Node then encodes it again.
+      else res.type(contentType).send(Buffer.from(body.text));
       return;
     }
     // res.json is what express-openapi-validator hooks to validate the response.
