@@ -45,7 +45,7 @@ beforeAll(async () => {
   // The same database, except that every stream fails as it starts, as a bad query would.
   const broken = new Proxy(store, {
     get(target, property) {
-      if (property === "stream") {
+      if (property === "stream" || property === "streamCsv") {
         return async function* () {
           yield* [];
           throw new Error("the query failed");

@@ -1,12 +1,14 @@
 // The store contract on every engine: each filter, scope, paging rule, sort and the
 // users, checked against a plain model of the demo data (support/store-model.ts). The
 // same assertions run on SQLite under each of its plans and on PostgreSQL.
+import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CredentialVerifier, createApiKey, hashApiKey } from "../server/auth/credentials.js";
 import { DEMO_PASSWORD, demoApiKey, demoData } from "../server/demo/demo-data.js";
 import { seedDatabase } from "../server/demo/seed.js";
 import type { CustomerQuery, NewCustomer, Store } from "../server/store/contract.js";
 import { InvalidCustomerError } from "../server/store/customer-body.js";
+import { csvHeader, csvRecord } from "../server/store/customer-csv.js";
 import { openStore } from "../server/store/open.js";
 import { type PlannerOptions, SORT_FIELDS, SqliteCustomerStore } from "../server/store/sqlite/store.js";
 import { collect, customers, fold, ids, info, type ModelCustomer, modelOrder, query, storeModel } from "./support/store-model.js";
@@ -293,6 +295,17 @@ describe.each(ENGINES)("on %s", (engine) => {
     it("returns every field camelCased, nulls left out, tags and breadcrumb root-first", async () => {
       const all = await collect(base(engine).stream(query({ sortField: "id" })));
       expect(all).toStrictEqual(modelOrder(model, "id", false).map(info));
+    });
+
+    it("streams CSV records that say what the JSON bodies say, in the same order", async () => {
+      const q = query({ sortField: "name", sortOrder: "Descend" });
+      const bodies = await collect(base(engine).stream(q));
+      const records: string[] = [];
+      for await (const record of base(engine).streamCsv(q)) records.push(record);
+      expect(records).toHaveLength(N);
+      expect(records).toEqual(bodies.map(csvRecord));
+      const parsed = parse(csvHeader + records.join(""), { columns: true }) as Record<string, string>[];
+      expect(parsed.map((row) => row.Id)).toEqual(ids(bodies));
     });
 
     it("always has tags and breadcrumb arrays, and omits absent optional fields", async () => {

@@ -68,7 +68,7 @@ async function primed<T>(source: AsyncIterable<T>): Promise<AsyncIterable<T>> {
 
 async function csv(store: CustomerStore, q: CustomerQuery, query: Query) {
   const body = query.all
-    ? customersCsvStream(await primed(store.stream(q)))
+    ? customersCsvStream(await primed(store.streamCsv(q)))
     : customersCsv((await store.listPage(q, { page: query.page, countPerPage: query.countPerPage, count: false })).items);
   return { status: 200 as const, contentType: "text/csv" as const, body, headers: csvDisposition };
 }

@@ -81,6 +81,8 @@ export interface CustomerStore {
   listPage(q: CustomerQuery, page: PageRequest): Promise<Page>;
   /** Every match in order, pulled from the database in batches: memory stays flat. */
   stream(q: CustomerQuery): AsyncIterable<CustomerJson>;
+  /** The same customers as CSV records (customer-csv.ts), CRLF-terminated, header not included. */
+  streamCsv(q: CustomerQuery): AsyncIterable<string>;
 
   // Bulk loading (seed, fixtures). Each call is one transaction.
   insertAccounts(accounts: AccountInfo[]): Promise<void>;

@@ -12,6 +12,7 @@ import type { CustomerInfo, Tag } from "../../../generated/schema.js";
 import type { AccountInfo } from "../../../generated/schema.js";
 import { JsonText } from "../../../generated/server.js";
 import type { CustomerJson, CustomerQuery, NewCustomer, Page, PageRequest, SeedState, Store, StoredUser } from "../contract.js";
+import { csvRecord } from "../customer-csv.js";
 import { omitNulls, toCustomer, type CustomerRow } from "../rows.js";
 import { connect, DEFAULT_POOL, type PoolSettings, type Sql, translate } from "./connect.js";
 import { Loader } from "./load.js";
@@ -112,6 +113,11 @@ export class PostgresCustomerStore implements Store {
       const items = rows.map(toJson);
       return countRows ? { items, totalCount: countRows[0]!.n, hasMorePages } : { items, hasMorePages };
     });
+  }
+
+  /** Encoded from the bodies as they stream: PostgreSQL keeps no CSV records yet. */
+  async *streamCsv(q: CustomerQuery): AsyncGenerator<string> {
+    for await (const body of this.stream(q)) yield csvRecord(JSON.parse(body.text) as CustomerInfo);
   }
 
   async *stream(q: CustomerQuery): AsyncGenerator<CustomerJson> {

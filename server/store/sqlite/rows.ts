@@ -6,6 +6,7 @@ import type { CustomerBreadcrumb, CustomerInfo, Tag } from "../../../generated/s
 import { JsonText } from "../../../generated/server.js";
 import type { CustomerJson } from "../contract.js";
 import { customerBody } from "../customer-body.js";
+import { csvRecord } from "../customer-csv.js";
 import { type CustomerRow, omitNulls, push, toCustomer } from "../rows.js";
 
 type Db = Database.Database;
@@ -13,9 +14,11 @@ type Statement = Database.Statement<unknown[], unknown>;
 
 const STATEMENT_CACHE_SIZE = 200;
 
-/** A page's bodies, in the order of the seqs bound as a JSON array. */
-export const BODIES_BY_SEQ = `SELECT b.body FROM json_each(?) j CROSS JOIN customer_bodies b
+/** A page's bodies (or CSV records), in the order of the seqs bound as a JSON array. */
+const bodiesBySeq = (column: "body" | "csv") => `SELECT b.${column} FROM json_each(?) j CROSS JOIN customer_bodies b
   WHERE b.seq = j.value ORDER BY j.key`;
+export const BODIES_BY_SEQ = bodiesBySeq("body");
+const CSV_BY_SEQ = bodiesBySeq("csv");
 
 /** The rows a body is built from, in the order of the seqs bound as a JSON array. */
 const ROWS_BY_SEQ = `SELECT c.seq, c.id, c.account_id, c.parent_id, c.name, c.reference_id, c.is_staging,
@@ -80,16 +83,25 @@ export class Reader {
     return (this.stmt(BODIES_BY_SEQ).raw(true).all(params) as [string][]).map(([body]) => JsonText.trusted<CustomerInfo>(body));
   }
 
+  /** The stored CSV records of these customers, in this order. */
+  csvBySeq(seqs: number[]): string[] {
+    if (seqs.length === 0) return [];
+    return (this.stmt(CSV_BY_SEQ).raw(true).all(JSON.stringify(seqs)) as [string][]).map(([record]) => record);
+  }
+
   /**
    * Builds, checks and stores the bodies of these customers from their rows, tags and
    * breadcrumbs: after they are inserted, and for rows that predate stored bodies.
    */
   writeBodies(seqs: number[]): void {
     if (seqs.length === 0) return;
-    const insert = this.stmt(`INSERT INTO customer_bodies(seq, body) VALUES (?, ?)`);
+    const insert = this.stmt(`INSERT INTO customer_bodies(seq, body, csv) VALUES (?, ?, ?)`);
     const rows = this.stmt(ROWS_BY_SEQ).raw(false).all(JSON.stringify(seqs)) as CustomerRow[];
     const customers = this.toCustomers(rows);
-    for (const [i, row] of rows.entries()) insert.run(row.seq, customerBody(customers[i]!).text);
+    for (const [i, row] of rows.entries()) {
+      const customer = customers[i]!;
+      insert.run(row.seq, customerBody(customer).text, csvRecord(customer));
+    }
   }
 
   /** Adds tags and breadcrumbs with one query each for the whole batch. */

@@ -323,13 +323,15 @@ export const MIGRATIONS: readonly string[] = [
 
   /* 4: stored bodies (issue 11) */ `
   -- Each customer as the API sends it (JSON text, checked against the spec's CustomerInfo
-  -- when written): a page is spliced from these instead of being built per request. The
+  -- when written, and its CSV record): a page is spliced from these instead of being built
+  -- per request. The
   -- tables above stay the source they are built from. A table of its own, so that a bulk
   -- load appends bodies in seq order instead of growing a million rows in place, and a
   -- page reads nothing else. migrate.ts fills it for older rows.
   CREATE TABLE customer_bodies (
     seq INTEGER PRIMARY KEY REFERENCES customers(seq) ON DELETE CASCADE,
-    body TEXT NOT NULL
+    body TEXT NOT NULL,            -- JSON, CustomerInfo
+    csv TEXT NOT NULL              -- its CSV record (customer-csv.ts), CRLF included
   );
   `,
 ];

@@ -118,7 +118,16 @@ export class SqliteCustomerStore implements Store {
     })();
   }
 
-  async *stream(q: CustomerQuery): AsyncGenerator<CustomerJson> {
+  stream(q: CustomerQuery): AsyncGenerator<CustomerJson> {
+    return this.streamed(q, (reader, seqs) => reader.bodiesBySeq(seqs));
+  }
+
+  streamCsv(q: CustomerQuery): AsyncGenerator<string> {
+    return this.streamed(q, (reader, seqs) => reader.csvBySeq(seqs));
+  }
+
+  /** Every match in order, read a batch of seqs at a time as `read` gives them. */
+  private async *streamed<T>(q: CustomerQuery, read: (reader: Reader, seqs: number[]) => T[]): AsyncGenerator<T> {
     this.bulk.end();
     const built = this.db.transaction(() => {
       const r = resolve(this.reader, q);
@@ -133,7 +142,7 @@ export class SqliteCustomerStore implements Store {
       // OFFSET batches on the main connection are good enough.
       for (let offset = 0; ; offset += STREAM_BATCH) {
         const seqs = this.reader.seqs("stream", built.sql + PAGED, [...built.params, STREAM_BATCH, offset]);
-        for (const c of this.reader.bodiesBySeq(seqs)) yield c;
+        for (const c of read(this.reader, seqs)) yield c;
         if (seqs.length < STREAM_BATCH) return;
         await nextTurn();
       }
@@ -145,7 +154,7 @@ export class SqliteCustomerStore implements Store {
     try {
       const reader = new Reader(conn);
       let batch: number[] = [];
-      const flush = () => reader.bodiesBySeq(batch);
+      const flush = () => read(reader, batch);
       for (const row of reader.stmt(built.sql).raw(false).iterate(built.params) as IterableIterator<{ seq: number }>) {
         batch.push(row.seq);
         if (batch.length < STREAM_BATCH) continue;
