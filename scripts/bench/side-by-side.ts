@@ -51,7 +51,7 @@ export async function sideBySide(o: SideBySideOptions): Promise<{ section: strin
     throw new Error("the Fastify peer's default page differs from our server's");
   const servers: [string, Running][] = [
     ["(a) bare node:http, same bytes precomputed", await startBare(bodyFile)],
-    ["(a2) generated router + validation, page from memory", await startRouterOnly(bodyFile)],
+    ["(a2) generated router as in production, page text from memory", await startRouterOnly(bodyFile)],
     ["(b) Express app, validation off", await startApp("plain", o.databaseFile)],
     ["(c) our server as shipped (NODE_ENV=production)", shipped],
     ["(c-dev) the same, responses validated too (development, tests)", await startApp("validate", o.databaseFile)],
