@@ -106,7 +106,8 @@ export async function sideBySide(o: SideBySideOptions): Promise<{ section: strin
     const [xs, ys] = [x, y].map((prefix) => rows.find(([label]) => label.startsWith(prefix))![2]);
     return median(xs!.map((value, i) => value / ys![i]!));
   };
-  const ratio = (what: string, wanted: string, value: number, met: boolean): Verdict => [what, wanted, value.toFixed(2), met];
+  const at = ` at ${o.customers.toLocaleString("en-US")}`;
+  const ratio = (what: string, wanted: string, value: number, met: boolean): Verdict => [`${what}${at}`, wanted, value.toFixed(2), met];
   const loader = paired("(c1)", "(c) our");
   return {
     section,
