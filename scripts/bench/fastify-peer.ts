@@ -6,6 +6,7 @@
 // checked text, which Fastify sends as it is, as ours does in production.
 //
 //   fastify-peer.ts <DATABASE_URL>    prints `listening <port>` when ready
+import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import type { Request } from "express";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
@@ -18,6 +19,7 @@ import { type Caller, createAuthenticate } from "../../server/auth/callers.js";
 import { CredentialVerifier } from "../../server/auth/credentials.js";
 import { LOGIN_LIMITS, LoginThrottle } from "../../server/auth/throttle.js";
 import { errorBody } from "../../server/http/error-body.js";
+import { securityHeaders } from "../../server/http/guards.js";
 import { listCustomersHandlers } from "../../server/http/list-customers.js";
 import { openStore } from "../../server/store/open.js";
 
@@ -77,6 +79,14 @@ const app = Fastify({
   ajv: { customOptions: { strict: false, coerceTypes: false, removeAdditional: false } },
 });
 app.addSchema(shared);
+// The same response headers as ours (hardening, no caching, a request id), so that both
+// do the same work per response.
+const hardening = securityHeaders();
+app.addHook("onRequest", (request, reply, done) => {
+  reply.header("X-Request-Id", randomUUID());
+  reply.header("Cache-Control", "no-store");
+  hardening(request.raw as never, reply.raw as never, done);
+});
 interface AjvError {
   keyword: string;
   instancePath: string;

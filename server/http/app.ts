@@ -47,22 +47,32 @@ export function createApp(options: AppOptions): Express {
   // an ETag; hashing each 35 KB page for one would be work for nothing.
   app.set("etag", false);
   app.set("query parser", "simple");
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const id = requestId(req);
-        res.setHeader("X-Request-Id", id);
-        return id;
-      },
-      serializers: {
-        // The URL as the client sent it, not as lenient binding rewrote it.
-        req: (req: { id: unknown; method: string; raw: express.Request }) => ({ id: req.id, method: req.method, url: clientUrl(req.raw) }),
-      },
-    }),
-  );
+  // Every response names its request, logged or not, so a client can quote it.
+  app.use((req, res, next) => {
+    const id = requestId(req);
+    (req as IncomingMessage & { id?: string }).id = id;
+    res.setHeader("X-Request-Id", id);
+    next();
+  });
+  // A silent logger writes nothing, so it gets no per-request child logger to write it with.
+  if (logger.level !== "silent") {
+    app.use(
+      pinoHttp({
+        logger,
+        genReqId: (req) => (req as IncomingMessage & { id: string }).id,
+        serializers: {
+          // The URL as the client sent it, not as lenient binding rewrote it.
+          req: (req: { id: unknown; method: string; raw: express.Request }) => ({
+            id: req.id,
+            method: req.method,
+            url: clientUrl(req.raw),
+          }),
+        },
+      }),
+    );
+  }
   const exposeErrors = options.development ?? false;
-  const onError = (error: unknown, req: express.Request) => req.log.error({ err: error }, "request failed");
+  const onError = (error: unknown, req: express.Request) => (req.log ?? logger).error({ err: error }, "request failed");
   app.use(securityHeaders());
   app.use(docsRoutes());
   app.use(operationGuards());
