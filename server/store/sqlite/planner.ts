@@ -189,9 +189,14 @@ export function resolve(db: Reader, q: CustomerQuery, trace?: TracedStatement[])
   if (q.nameFilter !== undefined && q.nameFilter !== "") {
     const needle = foldName(q.nameFilter);
     const phrase = ftsPhrase(needle);
+    // A 1–2 character needle is one grams token, whose count is stored (gram-counts.ts).
+    const size = phrase
+      ? undefined
+      : (db.value<number>("gram count", `SELECT customer_count FROM name_gram_counts WHERE gram = ?`, [gramToken(needle)], trace) ?? 0);
+    if (size === 0) return undefined;
     terms.push({
       kind: "name",
-      exact: false,
+      ...(size === undefined ? { exact: false } : { size, exact: true }),
       seqOnly: false,
       // Both indexes match exactly: no recheck against the table.
       driver: phrase

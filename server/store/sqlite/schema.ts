@@ -24,6 +24,8 @@
 // - A migration's text may interpolate the trigger constants below: they are written
 //   IF NOT EXISTS and a changed trigger needs a new migration anyway.
 
+import { GRAM_COUNT_TRIGGERS, GRAM_COUNTS_MIGRATION } from "./gram-counts.js";
+
 /**
  * Triggers that keep derived data in step: the per-account and per-tag customer counts
  * and the denormalized account name. A bulk load drops them and rebuilds what they
@@ -124,9 +126,9 @@ export const BULK_INDEXES: readonly { name: string; create: string }[] = [
 ].map(([name, on]) => ({ name: name!, create: `CREATE INDEX IF NOT EXISTS ${name} ON ${on}` }));
 
 /** Triggers a bulk load drops; their names, parsed from the DDL above. */
-export const BULK_TRIGGERS: readonly string[] = [...(DERIVED_TRIGGERS + FTS_TRIGGERS).matchAll(/CREATE TRIGGER IF NOT EXISTS (\w+)/g)].map(
-  (m) => m[1]!,
-);
+export const BULK_TRIGGERS: readonly string[] = [
+  ...(DERIVED_TRIGGERS + FTS_TRIGGERS + GRAM_COUNT_TRIGGERS).matchAll(/CREATE TRIGGER IF NOT EXISTS (\w+)/g),
+].map((m) => m[1]!);
 
 export const MIGRATIONS: readonly string[] = [
   /* 1: initial schema */ `
@@ -320,4 +322,6 @@ export const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+
+  /* 4: exact counts of 1–2 character name filters (issue 11), see gram-counts.ts */ GRAM_COUNTS_MIGRATION,
 ];
