@@ -50,6 +50,28 @@ function stored(db: Database.Database): Record<string, number> {
   return Object.fromEntries(rows);
 }
 
+/** The per-name counts as stored, and as counted from the customers now. */
+function names(db: Database.Database) {
+  const q = (sql: string) => db.prepare(sql).raw().all();
+  // With rank 1, FTS5 also checks its index against customer_names, the content table; it throws if they differ.
+  db.exec(`INSERT INTO customer_names_fts(customer_names_fts, rank) VALUES ('integrity-check', 1)`);
+  return {
+    stored: {
+      names: q(`SELECT name_fold, customer_count FROM customer_names ORDER BY name_fold`),
+      tags: q(`SELECT t.tag_seq, n.name_fold, t.customer_count FROM tag_names t JOIN customer_names n ON n.seq = t.name_seq
+        ORDER BY n.name_fold, t.tag_seq`),
+      accounts: q(`SELECT a.account_id, n.name_fold, a.customer_count FROM account_names a JOIN customer_names n ON n.seq = a.name_seq
+        ORDER BY n.name_fold, a.account_id`),
+    },
+    counted: {
+      names: q(`SELECT name_fold, count(*) FROM customers GROUP BY name_fold ORDER BY name_fold`),
+      tags: q(`SELECT ct.tag_seq, c.name_fold, count(*) FROM customer_tags ct JOIN customers c ON c.seq = ct.customer_seq
+        GROUP BY c.name_fold, ct.tag_seq ORDER BY c.name_fold, ct.tag_seq`),
+      accounts: q(`SELECT account_id, name_fold, count(*) FROM customers GROUP BY name_fold, account_id ORDER BY name_fold, account_id`),
+    },
+  };
+}
+
 const total = async (s: SqliteCustomerStore, nameFilter: string) =>
   (await s.listPage(query({ nameFilter }), { page: 0, countPerPage: 5, count: true })).totalCount;
 
@@ -70,6 +92,9 @@ describe("name gram counts", () => {
 
   it("a bulk load leaves counts equal to a recount", () => {
     expect(stored(raw)).toEqual(recount(raw));
+    const n = names(raw);
+    expect(n.stored).toEqual(n.counted);
+    expect(n.stored.names.length).toBeGreaterThan(0);
   });
 
   it("single inserts, deletes and renames keep them exact, and totals equal brute force", async () => {
@@ -84,6 +109,8 @@ describe("name gram counts", () => {
     raw.prepare(`DELETE FROM customers WHERE id = 'cus_count_3'`).run();
     raw.prepare(`UPDATE customers SET name_fold = 'renamed ßé' WHERE id = 'cus_count_6'`).run();
     expect(stored(raw)).toEqual(recount(raw));
+    const n = names(raw);
+    expect(n.stored).toEqual(n.counted);
     for (const needle of ["a", "de", "e", "東", "京 ", "😀", "😀😀", "ß", "zq"]) {
       expect(await total(store, needle), needle).toBe(brute(raw, needle));
     }
@@ -132,5 +159,55 @@ describe("name gram counts", () => {
     const check = new Database(old);
     expect(stored(check)).toEqual(recount(check));
     check.close();
+  });
+});
+
+describe("counts by distinct name", () => {
+  const tags = data.tags.map((t) => t.id!);
+  const accounts = data.accounts.map((a) => a.id!);
+
+  it("tagging, untagging, renames, moves and deletes keep them equal to a recount", async () => {
+    const tagSeq = (id: string) => raw.prepare(`SELECT seq FROM tags WHERE id = ?`).pluck().get(id) as number;
+    await store.insertCustomers([
+      { ...customer("Twin Dental"), tagIds: [tags[0]!, tags[1]!] },
+      { ...customer("Twin Dental"), tagIds: [tags[0]!] },
+      { ...customer("twin dental"), accountId: accounts[1]!, tagIds: [] },
+    ]);
+    const twin = raw.prepare(`SELECT seq FROM customers WHERE name_fold = 'twin dental' ORDER BY seq`).pluck().all() as number[];
+    const steps = [
+      () => raw.prepare(`INSERT INTO customer_tags(tag_seq, customer_seq) VALUES (?, ?)`).run(tagSeq(tags[2]!), twin[2]),
+      () => raw.prepare(`DELETE FROM customer_tags WHERE tag_seq = ? AND customer_seq = ?`).run(tagSeq(tags[0]!), twin[0]),
+      () => raw.prepare(`UPDATE customers SET account_id = ? WHERE seq = ?`).run(accounts[2], twin[1]),
+      () => raw.prepare(`UPDATE customers SET name_fold = 'solo dental', account_id = ? WHERE seq = ?`).run(accounts[0], twin[0]),
+      () => raw.prepare(`UPDATE customers SET name_fold = name_fold WHERE seq = ?`).run(twin[1]),
+      () => raw.prepare(`DELETE FROM customers WHERE seq = ?`).run(twin[1]),
+      () => raw.prepare(`DELETE FROM customers WHERE seq = ?`).run(twin[0]), // the last 'solo dental': the name goes
+    ];
+    for (const [i, run] of steps.entries()) {
+      run();
+      const n = names(raw);
+      expect(n.stored, `after step ${i}`).toEqual(n.counted);
+    }
+    expect(raw.prepare(`SELECT count(*) FROM customer_names WHERE name_fold = 'solo dental'`).pluck().get()).toBe(0);
+  });
+
+  it("a name's total, alone, with a tag or with accounts, equals brute force", async () => {
+    const all = raw
+      .prepare(`SELECT c.id, c.name_fold, c.account_id, (SELECT json_group_array(t.id) FROM customer_tags ct JOIN tags t ON t.seq = ct.tag_seq
+        WHERE ct.customer_seq = c.seq) AS tags FROM customers c`)
+      .all() as { id: string; name_fold: string; account_id: string; tags: string }[];
+    for (const needle of ["dental", "Twin Dental", "ent", "ß a", "😀😀 ", "zzzq"]) {
+      const has = all.filter((c) => c.name_fold.includes(foldName(needle)));
+      const count = async (q: Parameters<typeof query>[0]) =>
+        (await store.listPage(query({ nameFilter: needle, ...q }), { page: 0, countPerPage: 5, count: true })).totalCount;
+      expect(await count({}), needle).toBe(has.length);
+      for (const tag of tags.slice(0, 3)) {
+        expect(await count({ tagIds: [tag] }), `${needle} ${tag}`).toBe(has.filter((c) => JSON.parse(c.tags).includes(tag)).length);
+      }
+      const some = [accounts[0]!, accounts[2]!, accounts[0]!];
+      expect(await count({ accountIds: some }), needle).toBe(has.filter((c) => some.includes(c.account_id)).length);
+      const scope = { kind: "accounts" as const, accountIds: [accounts[1]!] };
+      expect(await count({ scope }), needle).toBe(has.filter((c) => c.account_id === accounts[1]).length);
+    }
   });
 });

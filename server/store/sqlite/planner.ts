@@ -197,6 +197,7 @@ export function resolve(db: Reader, q: CustomerQuery, trace?: TracedStatement[])
     terms.push({
       kind: "name",
       ...(size === undefined ? { exact: false } : { size, exact: true }),
+      ...(phrase ? { phrase } : {}),
       seqOnly: false,
       // Both indexes match exactly: no recheck against the table.
       driver: phrase
@@ -263,6 +264,8 @@ export function count(db: Reader, r: Resolved, choice: Choice, trace?: TracedSta
   const { terms } = r;
   if (terms.length === 0) return r.total;
   if (terms.length === 1 && terms[0]!.exact && terms[0]!.size !== undefined) return terms[0]!.size;
+  const byNames = countByNames(db, r, trace);
+  if (byNames !== undefined) return byNames;
   const accounts = terms.find((t) => t.kind === "accounts");
   const tags = terms.find((t) => t.kind === "tags");
   if (terms.length === 2 && accounts && tags?.tagSeqs?.length === 1) {
@@ -287,4 +290,34 @@ export function count(db: Reader, r: Resolved, choice: Choice, trace?: TracedSta
     ? `SELECT count(*) FROM (${driver.driver!.sql}) d${others.length ? ` WHERE ${others.map((t) => t.test("d")).join(" AND ")}` : ""}`
     : `SELECT count(*) FROM (${driver.driver!.sql}) d CROSS JOIN customers c ON c.seq = d.seq WHERE ${others.map((t) => t.test("c")).join(" AND ")}`;
   return db.value<number>("count", sql, params, trace) ?? 0;
+}
+
+/**
+ * A substring filter's count, alone or with one tag or with accounts, summed over the
+ * distinct names that contain it (name-counts.ts) rather than counted customer by
+ * customer. Undefined for any other combination.
+ */
+function countByNames(db: Reader, r: Resolved, trace?: TracedStatement[]): number | undefined {
+  const name = r.terms.find((t) => t.kind === "name");
+  if (!name?.phrase) return undefined;
+  const [other, ...more] = r.terms.filter((t) => t !== name);
+  if (more.length > 0) return undefined;
+  const match = "(SELECT rowid FROM customer_names_fts WHERE customer_names_fts MATCH ?)";
+  let sql: string;
+  let params: unknown[];
+  if (!other) {
+    // CROSS JOIN: the matching names drive, each one rowid lookup.
+    sql = `SELECT coalesce(sum(n.customer_count), 0) FROM customer_names_fts f CROSS JOIN customer_names n ON n.seq = f.rowid
+      WHERE customer_names_fts MATCH ?`;
+    params = [name.phrase];
+  } else if (other.kind === "tags" && other.tagSeqs?.length === 1) {
+    // IN: the matching names are sorted first, so the probes go through tag_names in key order.
+    sql = `SELECT coalesce(sum(customer_count), 0) FROM tag_names WHERE name_seq IN ${match} AND tag_seq = ?`;
+    params = [name.phrase, other.tagSeqs[0]];
+  } else if (other.kind === "accounts") {
+    sql = `SELECT coalesce(sum(customer_count), 0) FROM account_names
+      WHERE name_seq IN ${match} AND account_id IN (SELECT value FROM json_each(?))`;
+    params = [name.phrase, JSON.stringify(other.accountIds)];
+  } else return undefined;
+  return db.value<number>("count (by names)", sql, params, trace) ?? 0;
 }

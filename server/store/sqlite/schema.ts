@@ -25,6 +25,7 @@
 //   IF NOT EXISTS and a changed trigger needs a new migration anyway.
 
 import { GRAM_COUNT_TRIGGERS, GRAM_COUNTS_MIGRATION } from "./gram-counts.js";
+import { NAME_COUNT_TRIGGERS, NAME_COUNTS_MIGRATION } from "./name-counts.js";
 
 /**
  * Triggers that keep derived data in step: the per-account and per-tag customer counts
@@ -127,7 +128,7 @@ export const BULK_INDEXES: readonly { name: string; create: string }[] = [
 
 /** Triggers a bulk load drops; their names, parsed from the DDL above. */
 export const BULK_TRIGGERS: readonly string[] = [
-  ...(DERIVED_TRIGGERS + FTS_TRIGGERS + GRAM_COUNT_TRIGGERS).matchAll(/CREATE TRIGGER IF NOT EXISTS (\w+)/g),
+  ...(DERIVED_TRIGGERS + FTS_TRIGGERS + GRAM_COUNT_TRIGGERS + NAME_COUNT_TRIGGERS).matchAll(/CREATE TRIGGER IF NOT EXISTS (\w+)/g),
 ].map((m) => m[1]!);
 
 export const MIGRATIONS: readonly string[] = [
@@ -323,5 +324,6 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   `,
 
-  /* 4: exact counts of 1–2 character name filters (issue 11), see gram-counts.ts */ GRAM_COUNTS_MIGRATION,
+  /* 4: stored counts for name filters (issue 11), see gram-counts.ts and name-counts.ts */
+  GRAM_COUNTS_MIGRATION + NAME_COUNTS_MIGRATION,
 ];

@@ -58,6 +58,8 @@ export interface Term {
   accountIds?: string[];
   /** For `tags`: their seqs. */
   tagSeqs?: number[];
+  /** For `name`, a needle of 3+ characters: its FTS5 phrase, for the counts by distinct name. */
+  phrase?: string;
 }
 
 export interface Resolved {
