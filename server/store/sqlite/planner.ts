@@ -35,6 +35,17 @@ export interface PlannerOptions {
 const DEFAULT_CANDIDATE_COST = 2;
 /** A capped walk may read this many times the rows it expects to need before giving up. */
 const WALK_CAP_SLACK = 2;
+/**
+ * A walk tests a subtree or a parent's descendants as a set (sql.ts, walkTest) up to this
+ * many times the threshold. Reading the set costs about a quarter of a walked row's
+ * closure probe per member and saves about half of one per row (1M customers: 6,430
+ * descendants, 4,300 rows walked in name order, 5.8 ms probing, 3.1 ms with the set),
+ * so it pays while the walk reads more rows than half the set has members: up to about
+ * twice the size where collecting the candidates pays instead.
+ */
+const SET_SLACK = 2;
+
+const closure = (t: Term) => t.kind === "parents" || t.kind === "subtree";
 
 export interface Choice {
   kind: PlanKind;
@@ -236,14 +247,16 @@ export function choose(db: Reader, planner: PlannerOptions, r: Resolved, want: n
   if (!((smallest().size ?? Infinity) < threshold)) {
     for (const t of drivers) {
       if (t.size !== undefined) continue;
+      // A closure range counts cheaply; counting it further tells whether a walk may test it as a set.
+      const limit = closure(t) ? SET_SLACK * threshold + 1 : threshold;
       t.size =
-        db.value<number>(`probe ${t.kind}`, `SELECT count(*) FROM (${t.driver!.sql} LIMIT ?)`, [...t.driver!.params, threshold], trace) ??
-        0;
-      t.exact = t.size < threshold;
+        db.value<number>(`probe ${t.kind}`, `SELECT count(*) FROM (${t.driver!.sql} LIMIT ?)`, [...t.driver!.params, limit], trace) ?? 0;
+      t.exact = t.size < limit;
       t.atLeast = !t.exact;
-      if (t.exact) break;
+      if (t.size < threshold) break;
     }
   }
+  for (const t of drivers) if (closure(t) && t.exact && t.size! <= SET_SLACK * threshold) t.walkAsSet = true;
   const best = smallest();
   // Filters that are each broad may still be rare together: assuming independence, the
   // expected matches are the total times each filter's share. Below the threshold, a
