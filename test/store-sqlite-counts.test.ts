@@ -211,3 +211,77 @@ describe("counts by distinct name", () => {
     }
   });
 });
+
+describe("tag pair postings", () => {
+  const recountPairs = (db: Database.Database) =>
+    db
+      .prepare(`SELECT a.tag_seq, b.tag_seq, a.customer_seq FROM customer_tags a
+        JOIN customer_tags b ON b.customer_seq = a.customer_seq AND b.tag_seq > a.tag_seq ORDER BY 1, 2, 3`)
+      .raw()
+      .all();
+  const storedPairs = (db: Database.Database) =>
+    db.prepare(`SELECT low_seq, high_seq, customer_seq FROM customer_tag_pairs ORDER BY 1, 2, 3`).raw().all();
+
+  it("stay equal to a recount through tagging, untagging and deletes", () => {
+    expect(storedPairs(raw)).toEqual(recountPairs(raw));
+    expect(storedPairs(raw).length).toBeGreaterThan(0);
+    const seqs = raw.prepare(`SELECT seq FROM tags ORDER BY seq`).pluck().all() as number[];
+    const tagged = raw
+      .prepare(`SELECT customer_seq FROM customer_tags GROUP BY customer_seq HAVING count(*) >= 2 LIMIT 3`)
+      .pluck()
+      .all() as number[];
+    raw
+      .prepare(`INSERT OR IGNORE INTO customer_tags(tag_seq, customer_seq) SELECT ?, seq FROM customers WHERE seq % 7 = 0`)
+      .run(seqs.at(-1));
+    raw
+      .prepare(
+        `DELETE FROM customer_tags WHERE customer_seq = ? AND tag_seq = (SELECT min(tag_seq) FROM customer_tags WHERE customer_seq = ?)`,
+      )
+      .run(tagged[0], tagged[0]);
+    raw.prepare(`DELETE FROM customer_tags WHERE customer_seq = ?`).run(tagged[1]);
+    expect(storedPairs(raw)).toEqual(recountPairs(raw));
+  });
+
+  it("all-of two and three tags, alone and with other filters, equal brute force under every plan", async () => {
+    const rows = raw
+      .prepare(`SELECT c.id, c.name_fold, c.account_id, (SELECT json_group_array(t.id) FROM customer_tags ct JOIN tags t ON t.seq = ct.tag_seq
+        WHERE ct.customer_seq = c.seq) AS tags FROM customers c`)
+      .all() as { id: string; name_fold: string; account_id: string; tags: string }[];
+    const all = rows.map((c) => ({ ...c, tags: JSON.parse(c.tags) as string[] }));
+    const ts = data.tags.slice(0, 4).map((t) => t.id!);
+    const sets = [
+      [ts[0]!, ts[1]!],
+      [ts[2]!, ts[0]!],
+      [ts[0]!, ts[1]!, ts[2]!],
+      [ts[3]!, ts[1]!, ts[2]!, ts[0]!],
+    ];
+    let seen = 0;
+    for (const force of [undefined, "walk", "candidates"] as const) {
+      const planned = SqliteCustomerStore.open(file, force ? { force } : {});
+      try {
+        for (const tagIds of sets) {
+          const extras: { nameFilter?: string; accountIds?: string[] }[] = [
+            {},
+            { nameFilter: "e" },
+            { accountIds: [data.accounts[0]!.id!] },
+          ];
+          for (const extra of extras) {
+            const want = all.filter(
+              (c) =>
+                tagIds.every((t) => c.tags.includes(t)) &&
+                (extra.nameFilter === undefined || c.name_fold.includes(extra.nameFilter)) &&
+                (extra.accountIds === undefined || extra.accountIds.includes(c.account_id)),
+            );
+            seen += want.length;
+            const page = await planned.listPage(query({ tagIds, ...extra, sortField: "id" }), { page: 0, countPerPage: 1000, count: true });
+            expect(page.totalCount, `${force} ${tagIds} ${JSON.stringify(extra)}`).toBe(want.length);
+            expect(page.items.map((c) => c.id)).toEqual(want.map((c) => c.id).sort());
+          }
+        }
+      } finally {
+        await planned.close();
+      }
+    }
+    expect(seen).toBeGreaterThan(0);
+  });
+});

@@ -6,6 +6,7 @@ import { foldName, ftsPhrase, gramToken } from "./names.js";
 import type { Reader, TracedStatement } from "./rows.js";
 import { accountsOf, nonEmpty } from "../scope.js";
 import { MERGE_MAX_ACCOUNTS, type Resolved, type Term } from "./sql.js";
+import { tagsTerm } from "./tag-term.js";
 
 /**
  * How a page is found, chosen per query by how many rows the filters match:
@@ -158,43 +159,9 @@ export function resolve(db: Reader, q: CustomerQuery, trace?: TracedStatement[])
   }
 
   if (nonEmpty(q.tagIds)) {
-    const wanted = [...new Set(q.tagIds)];
-    const tags = db.all<{ seq: number; n: number }>(
-      "tag sizes",
-      `SELECT seq, customer_count AS n FROM tags
-      WHERE id IN (SELECT value FROM json_each(?)) ORDER BY customer_count, seq`,
-      [json(wanted)],
-      trace,
-    );
-    if (tags.length < wanted.length) return undefined; // an unknown tag: nobody carries all of them
-    const [rarest, ...rest] = tags.map((t) => t.seq) as [number, ...number[]];
-    // Two tags: tag_pairs knows exactly how many customers carry both.
-    const pair =
-      rest.length === 1
-        ? (db.value<number>(
-            "tag pair size",
-            `SELECT coalesce(max(customer_count), 0) FROM tag_pairs WHERE low_seq = ? AND high_seq = ?`,
-            [Math.min(rarest, rest[0]!), Math.max(rarest, rest[0]!)],
-            trace,
-          ) ?? 0)
-        : undefined;
-    if (pair === 0) return undefined;
-    const has = (seq: string) => `EXISTS (SELECT 1 FROM customer_tags x WHERE x.tag_seq = ? AND x.customer_seq = ${seq})`;
-    terms.push({
-      kind: "tags",
-      size: pair ?? tags[0]!.n,
-      exact: tags.length === 1 || pair !== undefined,
-      seqOnly: true,
-      tagSeqs: [rarest, ...rest],
-      ...(pair === undefined ? { estimate: tags.reduce((e, t) => e * (t.n / Math.max(1, total)), total) } : {}),
-      // The rarest tag's range, each other tag a primary-key probe.
-      driver: {
-        sql: `SELECT t.customer_seq AS seq FROM customer_tags t WHERE t.tag_seq = ?${rest.map(() => ` AND ${has("t.customer_seq")}`).join("")}`,
-        params: [rarest, ...rest],
-      },
-      test: (c) => [rarest, ...rest].map(() => has(`${c}.seq`)).join(" AND "),
-      testParams: [rarest, ...rest],
-    });
+    const tags = tagsTerm(db, [...new Set(q.tagIds)], total, trace);
+    if (!tags) return undefined;
+    terms.push(tags);
   }
 
   if (q.nameFilter !== undefined && q.nameFilter !== "") {

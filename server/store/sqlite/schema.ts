@@ -26,6 +26,7 @@
 
 import { GRAM_COUNT_TRIGGERS, GRAM_COUNTS_MIGRATION } from "./gram-counts.js";
 import { NAME_COUNT_TRIGGERS, NAME_COUNTS_MIGRATION } from "./name-counts.js";
+import { TAG_PAIR_TRIGGERS, TAG_PAIRS_MIGRATION } from "./tag-pairs.js";
 
 /**
  * Triggers that keep derived data in step: the per-account and per-tag customer counts
@@ -128,7 +129,9 @@ export const BULK_INDEXES: readonly { name: string; create: string }[] = [
 
 /** Triggers a bulk load drops; their names, parsed from the DDL above. */
 export const BULK_TRIGGERS: readonly string[] = [
-  ...(DERIVED_TRIGGERS + FTS_TRIGGERS + GRAM_COUNT_TRIGGERS + NAME_COUNT_TRIGGERS).matchAll(/CREATE TRIGGER IF NOT EXISTS (\w+)/g),
+  ...(DERIVED_TRIGGERS + FTS_TRIGGERS + GRAM_COUNT_TRIGGERS + NAME_COUNT_TRIGGERS + TAG_PAIR_TRIGGERS).matchAll(
+    /CREATE TRIGGER IF NOT EXISTS (\w+)/g,
+  ),
 ].map((m) => m[1]!);
 
 export const MIGRATIONS: readonly string[] = [
@@ -324,6 +327,6 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   `,
 
-  /* 4: stored counts for name filters (issue 11), see gram-counts.ts and name-counts.ts */
-  GRAM_COUNTS_MIGRATION + NAME_COUNTS_MIGRATION,
+  /* 4: stored counts for name filters, postings of tag pairs (issue 11): gram-counts.ts, name-counts.ts, tag-pairs.ts */
+  GRAM_COUNTS_MIGRATION + NAME_COUNTS_MIGRATION + TAG_PAIRS_MIGRATION,
 ];
