@@ -21,6 +21,10 @@
 //   between walking that index and testing each row, and collecting the filter's
 //   candidates first and sorting them (sqlite/store.ts, choose); the per-account
 //   and per-tag counts make that choice free for the most common filters.
+// - Exact totals must not cost a visit of every match (migration 4): a 1–2 character
+//   needle's count is one row (gram-counts.ts); a longer one sums over the distinct
+//   names that match, alone, per tag or per account (name-counts.ts); two tags at once
+//   are one posting list (tag-pairs.ts).
 // - A migration's text may interpolate the trigger constants below: they are written
 //   IF NOT EXISTS and a changed trigger needs a new migration anyway.
 
