@@ -46,6 +46,9 @@ const WALK_CAP_SLACK = 2;
  */
 const SET_SLACK = 2;
 
+/** The name probe reads at most threshold / this many distinct names (probeByNames). */
+const NAMES_PROBE_SHARE = 4;
+
 const closure = (t: Term) => t.kind === "parents" || t.kind === "subtree";
 
 export interface Choice {
@@ -214,6 +217,10 @@ export function choose(db: Reader, planner: PlannerOptions, r: Resolved, want: n
   if (!((smallest().size ?? Infinity) < threshold)) {
     for (const t of drivers) {
       if (t.size !== undefined) continue;
+      if (t.phrase && probeByNames(db, t, threshold, trace)) {
+        if (t.size! < threshold) break;
+        continue;
+      }
       // A closure range counts cheaply; counting it further tells whether a walk may test it as a set.
       const limit = closure(t) ? SET_SLACK * threshold + 1 : threshold;
       t.size =
@@ -238,6 +245,32 @@ export function choose(db: Reader, planner: PlannerOptions, r: Resolved, want: n
   const cap = planner.walkCap ?? Math.ceil((WALK_CAP_SLACK * want * r.total) / threshold);
   if (cap >= r.total) return { kind: "walk", driver: best, threshold };
   return { kind: "walk-capped", driver: best, cap, threshold };
+}
+
+/**
+ * A substring's size from the distinct names that match (name-counts.ts), reading at most
+ * a quarter of the threshold of them: either that is all of them, and the size is exact,
+ * or, as names are mostly borne by several customers each, they already add up to the
+ * threshold. Only if they do not does the probe of customers decide (false).
+ */
+function probeByNames(db: Reader, t: Term, threshold: number, trace?: TracedStatement[]): boolean {
+  const limit = Math.ceil(threshold / NAMES_PROBE_SHARE);
+  const [found] = db.all<{ names: number; customers: number }>(
+    "probe name (by names)",
+    `SELECT count(*) AS names, coalesce(sum(n.customer_count), 0) AS customers
+      FROM (SELECT rowid AS seq FROM customer_names_fts WHERE customer_names_fts MATCH ? LIMIT ?) f
+      CROSS JOIN customer_names n ON n.seq = f.seq`,
+    [t.phrase, limit],
+    trace,
+  );
+  if (!found) return false;
+  t.size = found.customers;
+  t.exact = found.names < limit;
+  t.atLeast = !t.exact;
+  if (t.exact || found.customers >= threshold) return true;
+  t.size = undefined;
+  t.atLeast = false;
+  return false;
 }
 
 export function count(db: Reader, r: Resolved, choice: Choice, trace?: TracedStatement[]): number {
