@@ -7,6 +7,9 @@ import { checkNewCustomer } from "../customer-body.js";
 import { foldName, nameGrams } from "./names.js";
 import { bit, json } from "../rows.js";
 import type { Reader } from "./rows.js";
+import { GRAM_COUNT_TRIGGERS, GRAM_COUNTS_FILL } from "./gram-counts.js";
+import { NAME_COUNT_TRIGGERS, NAME_COUNTS_FILL } from "./name-counts.js";
+import { TAG_PAIR_TRIGGERS, TAG_PAIRS_POSTINGS_FILL } from "./tag-pairs.js";
 import { BULK_INDEXES, BULK_TRIGGERS, DERIVED_TRIGGERS, FTS_TRIGGERS, TAG_ACCOUNTS_FILL, TAG_PAIRS_FILL } from "./schema.js";
 
 export class BulkLoader {
@@ -155,7 +158,10 @@ export class BulkLoader {
       this.db.exec(`UPDATE tags SET customer_count = (SELECT count(*) FROM customer_tags ct WHERE ct.tag_seq = tags.seq)`);
       this.db.exec(TAG_ACCOUNTS_FILL);
       this.db.exec(TAG_PAIRS_FILL);
-      this.db.exec(DERIVED_TRIGGERS + FTS_TRIGGERS);
+      this.db.exec(GRAM_COUNTS_FILL); // from customers_grams, which a bulk load keeps filling
+      this.db.exec(NAME_COUNTS_FILL);
+      this.db.exec(TAG_PAIRS_POSTINGS_FILL);
+      this.db.exec(DERIVED_TRIGGERS + FTS_TRIGGERS + GRAM_COUNT_TRIGGERS + NAME_COUNT_TRIGGERS + TAG_PAIR_TRIGGERS);
       fillBodies(this.reader);
     })();
     if (!this.inMemory) {

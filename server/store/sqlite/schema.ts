@@ -21,8 +21,16 @@
 //   between walking that index and testing each row, and collecting the filter's
 //   candidates first and sorting them (sqlite/store.ts, choose); the per-account
 //   and per-tag counts make that choice free for the most common filters.
+// - Exact totals must not cost a visit of every match (migration 5): a 1–2 character
+//   needle's count is one row (gram-counts.ts); a longer one sums over the distinct
+//   names that match, alone, per tag or per account (name-counts.ts); two tags at once
+//   are one posting list (tag-pairs.ts).
 // - A migration's text may interpolate the trigger constants below: they are written
 //   IF NOT EXISTS and a changed trigger needs a new migration anyway.
+
+import { GRAM_COUNT_TRIGGERS, GRAM_COUNTS_MIGRATION } from "./gram-counts.js";
+import { NAME_COUNT_TRIGGERS, NAME_COUNTS_MIGRATION } from "./name-counts.js";
+import { TAG_PAIR_TRIGGERS, TAG_PAIRS_MIGRATION } from "./tag-pairs.js";
 
 /**
  * Triggers that keep derived data in step: the per-account and per-tag customer counts
@@ -124,9 +132,11 @@ export const BULK_INDEXES: readonly { name: string; create: string }[] = [
 ].map(([name, on]) => ({ name: name!, create: `CREATE INDEX IF NOT EXISTS ${name} ON ${on}` }));
 
 /** Triggers a bulk load drops; their names, parsed from the DDL above. */
-export const BULK_TRIGGERS: readonly string[] = [...(DERIVED_TRIGGERS + FTS_TRIGGERS).matchAll(/CREATE TRIGGER IF NOT EXISTS (\w+)/g)].map(
-  (m) => m[1]!,
-);
+export const BULK_TRIGGERS: readonly string[] = [
+  ...(DERIVED_TRIGGERS + FTS_TRIGGERS + GRAM_COUNT_TRIGGERS + NAME_COUNT_TRIGGERS + TAG_PAIR_TRIGGERS).matchAll(
+    /CREATE TRIGGER IF NOT EXISTS (\w+)/g,
+  ),
+].map((m) => m[1]!);
 
 export const MIGRATIONS: readonly string[] = [
   /* 1: initial schema */ `
@@ -324,14 +334,16 @@ export const MIGRATIONS: readonly string[] = [
   /* 4: stored bodies (issue 11) */ `
   -- Each customer as the API sends it (JSON text, checked against the spec's CustomerInfo
   -- when written, and its CSV record): a page is spliced from these instead of being built
-  -- per request. The
-  -- tables above stay the source they are built from. A table of its own, so that a bulk
-  -- load appends bodies in seq order instead of growing a million rows in place, and a
-  -- page reads nothing else. migrate.ts fills it for older rows.
+  -- per request. The tables above stay the source they are built from. A table of its
+  -- own, so that a bulk load appends bodies in seq order instead of growing a million rows
+  -- in place, and a page reads nothing else. migrate.ts fills it for older rows.
   CREATE TABLE customer_bodies (
     seq INTEGER PRIMARY KEY REFERENCES customers(seq) ON DELETE CASCADE,
     body TEXT NOT NULL,            -- JSON, CustomerInfo
     csv TEXT NOT NULL              -- its CSV record (customer-csv.ts), CRLF included
   );
   `,
+
+  /* 5: stored counts for name filters, postings of tag pairs (issue 11): gram-counts.ts, name-counts.ts, tag-pairs.ts */
+  GRAM_COUNTS_MIGRATION + NAME_COUNTS_MIGRATION + TAG_PAIRS_MIGRATION,
 ];

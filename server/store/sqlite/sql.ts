@@ -58,6 +58,20 @@ export interface Term {
   accountIds?: string[];
   /** For `tags`: their seqs. */
   tagSeqs?: number[];
+  /** For `name`, a needle of 3+ characters: its FTS5 phrase, for the counts by distinct name. */
+  phrase?: string;
+  /** A walk tests this term as the set of its driver's seqs (the planner's choice). */
+  walkAsSet?: boolean;
+}
+
+/**
+ * A walk's test of one term. As a set, SQLite reads the driver once into an in-memory
+ * index (an IN subquery that does not depend on the row) and each row is one probe of it,
+ * instead of a probe of the term's own index, which for the closure table is a large one.
+ */
+function walkTest(t: Term, c: string): Sql {
+  // `+`: the set is a test, never a way in; the plan has already chosen its index.
+  return t.walkAsSet ? { sql: `+${c}.seq IN (${t.driver!.sql})`, params: t.driver!.params } : { sql: t.test(c), params: t.testParams };
 }
 
 export interface Resolved {
@@ -87,8 +101,8 @@ export function walkQuery(r: Resolved, cap?: number): Sql {
   const perAccount =
     q.sortField === "name" && accounts && accounts.accountIds!.length <= MERGE_MAX_ACCOUNTS ? accounts.accountIds! : undefined;
   const tests = r.terms.filter((t) => !(perAccount && t === accounts));
-  const testSql = tests.map((t) => t.test("c")).join(" AND ");
-  const testParams = tests.flatMap((t) => t.testParams);
+  const testSql = tests.map((t) => walkTest(t, "c").sql).join(" AND ");
+  const testParams = tests.flatMap((t) => walkTest(t, "c").params);
   // Capped: the tests become a column, so the inner LIMIT counts rows read, not rows matched.
   const outputs = cap === undefined ? select : `${select}, ${testSql || "1"} AS ok`;
   const filter = cap === undefined ? testSql : "";

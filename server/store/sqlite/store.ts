@@ -228,6 +228,7 @@ export class SqliteCustomerStore implements Store {
     this.bulk.end();
     // Merged FTS segments answer faster; bounded ANALYZE keeps this to seconds at 1M rows.
     this.db.exec(`INSERT INTO customers_fts(customers_fts) VALUES ('optimize')`);
+    this.db.exec(`INSERT INTO customer_names_fts(customer_names_fts) VALUES ('optimize')`);
     this.db.pragma("analysis_limit = 2000");
     this.db.exec("ANALYZE");
   }
