@@ -1,7 +1,9 @@
 // Writing on PostgreSQL with COPY: a batch of customers is four COPY streams (customers,
 // documents, closure rows, tags) in one transaction. The first customers into an empty
 // table start a bulk load: the secondary indexes are dropped and built once at its end
-// (end()), which is several times faster than growing 16 indexes row by row.
+// (end()), which is several times faster than growing 16 indexes row by row. Each
+// customer's body (bodies.ts) is built from its rows: in the batch's own transaction,
+// or, in a bulk load, all at its end once the indexes that read them are back.
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { AccountInfo, Tag } from "../../../generated/schema.js";
@@ -10,6 +12,7 @@ import type { NewCustomer } from "../contract.js";
 import { json } from "../rows.js";
 import { foldName } from "../fold.js";
 import type postgres from "postgres";
+import { fillBodies, writeBodies } from "./bodies.js";
 import type { Sql } from "./connect.js";
 import { BULK_FOREIGN_KEYS, BULK_INDEXES } from "./schema.js";
 
@@ -145,6 +148,11 @@ export class Loader {
       await copy(tx, "customer_documents", "seq, data, schedule, integration_data, billing_settings, app_settings", documents);
       await copy(tx, "customer_ancestors", "ancestor_seq, customer_seq, depth", ancestors);
       await copy(tx, "customer_tags", "tag_seq, customer_seq", tagged);
+      if (!this.loading)
+        await writeBodies(
+          tx,
+          seqs.map((s) => s.seq),
+        );
     });
   }
 
@@ -172,6 +180,7 @@ export class Loader {
     };
     await Promise.all([worker(), worker()]);
     for (const k of BULK_FOREIGN_KEYS) await this.sql.unsafe(`ALTER TABLE ${k.table} ADD CONSTRAINT ${k.name} ${k.definition}`);
+    await fillBodies(this.sql);
   }
 
   async analyze(): Promise<void> {

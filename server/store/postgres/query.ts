@@ -102,8 +102,8 @@ export function build(q: CustomerQuery): Built | undefined {
   return { where, params, total };
 }
 
-/** The columns a customer is read with: the narrow row, its documents, its tags and breadcrumb. */
-export const CUSTOMER_COLUMNS = `c.seq, c.id, c.account_id, c.parent_id, c.name, c.reference_id, c.is_staging,
+/** The columns a customer's body is built from: the narrow row, its documents, its tags and breadcrumb. */
+const CUSTOMER_COLUMNS = `c.seq, c.id, c.account_id, c.parent_id, c.name, c.reference_id, c.is_staging,
   c.override_billing_settings, c.override_app_settings, c.date_created, c.date_last_modified,
   c.created_by, c.last_modified_by, d.data, d.schedule, d.integration_data, d.billing_settings,
   d.app_settings, c.account_name,
@@ -113,7 +113,11 @@ export const CUSTOMER_COLUMNS = `c.seq, c.id, c.account_id, c.parent_id, c.name,
     FROM customer_ancestors a JOIN customers p ON p.seq = a.ancestor_seq
     WHERE a.customer_seq = c.seq AND a.depth >= 1) AS breadcrumb`;
 
-/** A page's customers, in the order of the seqs given. */
+/** A page's bodies, in the order of the seqs given. */
+export const BODIES_BY_SEQ = `SELECT d.body FROM unnest($1::int[]) WITH ORDINALITY AS j(seq, ord)
+  JOIN customer_documents d ON d.seq = j.seq ORDER BY j.ord`;
+
+/** The rows bodies are built from (bodies.ts), in the order of the seqs given. */
 export const ROWS_BY_SEQ = `SELECT ${CUSTOMER_COLUMNS}
   FROM unnest($1::int[]) WITH ORDINALITY AS j(seq, ord)
   JOIN customers c ON c.seq = j.seq LEFT JOIN customer_documents d ON d.seq = c.seq

@@ -1,0 +1,54 @@
+// The stored bodies on PostgreSQL: each customer's JSON as the API sends it, built in
+// JavaScript from its rows by the one mapping both engines share (rows.ts toCustomer,
+// checked by customer-body.ts), so PostgreSQL never has its own idea of a body.
+import type { Tag } from "../../../generated/schema.js";
+import { customerBody } from "../customer-body.js";
+import { type CustomerRow, omitNulls, toCustomer } from "../rows.js";
+import type { Sql } from "./connect.js";
+import { ROWS_BY_SEQ } from "./query.js";
+
+const FILL_CHUNK = 2000;
+
+/** The pool, or a transaction of it. */
+type Queries = Pick<Sql, "unsafe">;
+
+type Row = CustomerRow & { tags: Tag[] | null; breadcrumb: { id: string; name: string }[] | null };
+
+/**
+ * Builds, checks and stores the bodies of these customers from their rows, tags and
+ * breadcrumbs; a customer the spec forbids throws InvalidCustomerError and fails the
+ * caller's transaction.
+ */
+export async function writeBodies(sql: Queries, seqs: number[]): Promise<void> {
+  if (seqs.length === 0) return;
+  const rows = await sql.unsafe<Row[]>(ROWS_BY_SEQ, [seqs] as never[]);
+  const bodies = rows.map(
+    (r) =>
+      customerBody(
+        toCustomer(
+          r,
+          (r.tags ?? []).map((t) => omitNulls({ ...t }) as Tag),
+          r.breadcrumb ?? [],
+        ),
+      ).text,
+  );
+  await sql.unsafe(`UPDATE customer_documents d SET body = u.body FROM unnest($1::int[], $2::text[]) AS u(seq, body) WHERE d.seq = u.seq`, [
+    rows.map((r) => r.seq),
+    bodies,
+  ] as never[]);
+}
+
+/** Builds the bodies that are missing: at the end of a bulk load, and for rows that predate stored bodies. */
+export async function fillBodies(sql: Queries): Promise<void> {
+  // In chunks, so a million bodies never sit in memory at once.
+  for (let after = 0; ; ) {
+    const missing = await sql.unsafe<{ seq: number }[]>(
+      `SELECT seq FROM customer_documents WHERE seq > $1 AND body IS NULL ORDER BY seq LIMIT ${FILL_CHUNK}`,
+      [after],
+    );
+    if (missing.length === 0) return;
+    const seqs = missing.map((r) => r.seq);
+    await writeBodies(sql, seqs);
+    after = seqs.at(-1)!;
+  }
+}
