@@ -107,7 +107,7 @@ const CUSTOMER_COLUMNS = `c.seq, c.id, c.account_id, c.parent_id, c.name, c.refe
   c.override_billing_settings, c.override_app_settings, c.date_created, c.date_last_modified,
   c.created_by, c.last_modified_by, d.data, d.schedule, d.integration_data, d.billing_settings,
   d.app_settings, c.account_name,
-  (SELECT json_agg(json_build_object('id', t.id, 'name', t.name, 'color', t.color) ORDER BY t.name NULLS FIRST, t.id)
+  (SELECT json_agg(json_build_object('id', t.id, 'name', t.name, 'color', t.color))
     FROM customer_tags ct JOIN tags t ON t.seq = ct.tag_seq WHERE ct.customer_seq = c.seq) AS tags,
   (SELECT json_agg(json_build_object('id', p.id, 'name', p.name) ORDER BY a.depth DESC)
     FROM customer_ancestors a JOIN customers p ON p.seq = a.ancestor_seq
