@@ -6,7 +6,7 @@ import { Buffer } from "node:buffer";
 import { customerBody } from "../customer-body.js";
 import { type CustomerRow, omitNulls, toCustomer } from "../rows.js";
 import type { Sql } from "./connect.js";
-import { ROWS_BY_SEQ } from "./query.js";
+import { ROWS_IN_RANGE } from "./query.js";
 
 const FILL_CHUNK = 2000;
 
@@ -36,33 +36,26 @@ export function bodyOf(row: CustomerRow, tags: Tag[], breadcrumb: CustomerBreadc
   return customerBody(toCustomer(row, [...tags].sort(tagOrder), breadcrumb)).text;
 }
 
-/** Builds, checks and stores the bodies of these customers from what is stored of them. */
-async function writeBodies(sql: Queries, seqs: number[]): Promise<void> {
-  const rows = await sql.unsafe<Row[]>(ROWS_BY_SEQ, [seqs] as never[]);
-  const bodies = rows.map((r) =>
-    bodyOf(
-      r,
-      (r.tags ?? []).map((t) => omitNulls({ ...t }) as Tag),
-      r.breadcrumb ?? [],
-    ),
-  );
-  await sql.unsafe(`UPDATE customer_documents d SET body = u.body FROM unnest($1::int[], $2::text[]) AS u(seq, body) WHERE d.seq = u.seq`, [
-    rows.map((r) => r.seq),
-    bodies,
-  ] as never[]);
-}
-
-/** Builds the bodies of rows that predate stored bodies (migration 2). */
+/**
+ * Builds, checks and stores every customer's body from what is stored of it, for the rows
+ * that predate stored bodies (migration 2).
+ */
 export async function fillBodies(sql: Queries): Promise<void> {
-  // In chunks, so a million bodies never sit in memory at once.
-  for (let after = 0; ; ) {
-    const missing = await sql.unsafe<{ seq: number }[]>(
-      `SELECT seq FROM customer_documents WHERE seq > $1 AND body IS NULL ORDER BY seq LIMIT ${FILL_CHUNK}`,
-      [after],
+  const [{ last } = { last: 0 }] = await sql.unsafe<{ last: number }[]>(`SELECT coalesce(max(seq), 0)::int AS last FROM customers`);
+  // A range of seqs at a time: each read and write is one index range (not a search for
+  // rows still without a body, which grows with every update), and memory stays flat.
+  for (let from = 0; from < last; from += FILL_CHUNK) {
+    const rows = await sql.unsafe<Row[]>(ROWS_IN_RANGE, [from, from + FILL_CHUNK]);
+    const bodies = rows.map((r) =>
+      bodyOf(
+        r,
+        (r.tags ?? []).map((t) => omitNulls({ ...t }) as Tag),
+        r.breadcrumb ?? [],
+      ),
     );
-    if (missing.length === 0) return;
-    const seqs = missing.map((r) => r.seq);
-    await writeBodies(sql, seqs);
-    after = seqs.at(-1)!;
+    await sql.unsafe(
+      `UPDATE customer_documents d SET body = u.body FROM unnest($1::int[], $2::text[]) AS u(seq, body) WHERE d.seq = u.seq`,
+      [rows.map((r) => r.seq), bodies] as never[],
+    );
   }
 }

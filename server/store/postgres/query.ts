@@ -117,8 +117,6 @@ const CUSTOMER_COLUMNS = `c.seq, c.id, c.account_id, c.parent_id, c.name, c.refe
 export const BODIES_BY_SEQ = `SELECT d.body FROM unnest($1::int[]) WITH ORDINALITY AS j(seq, ord)
   JOIN customer_documents d ON d.seq = j.seq ORDER BY j.ord`;
 
-/** The rows bodies are built from (bodies.ts), in the order of the seqs given. */
-export const ROWS_BY_SEQ = `SELECT ${CUSTOMER_COLUMNS}
-  FROM unnest($1::int[]) WITH ORDINALITY AS j(seq, ord)
-  JOIN customers c ON c.seq = j.seq LEFT JOIN customer_documents d ON d.seq = c.seq
-  ORDER BY j.ord`;
+/** The rows bodies are built from (bodies.ts): those with seqs in ($1, $2]. */
+export const ROWS_IN_RANGE = `SELECT ${CUSTOMER_COLUMNS}
+  FROM customers c JOIN customer_documents d ON d.seq = c.seq WHERE c.seq > $1 AND c.seq <= $2`;
