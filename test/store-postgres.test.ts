@@ -98,6 +98,13 @@ describe("migrations", () => {
     return old;
   }
 
+  /** Plain customers of acc_0001 with seqs from..to: enough of them span several of the fill's ranges. */
+  const fillers = (from: number, to: number) => `
+    INSERT INTO customers(seq, id, account_id, name, name_fold, account_name)
+      SELECT g, 'cus_f' || lpad(g::text, 6, '0'), 'acc_0001', 'Filler ' || g, 'filler ' || g, 'Acme' FROM generate_series(${from}, ${to}) g;
+    INSERT INTO customer_documents(seq) SELECT generate_series(${from}, ${to});
+    INSERT INTO customer_ancestors SELECT g, g, 0 FROM generate_series(${from}, ${to}) g;`;
+
   it("an older database's customers get bodies, built from their rows, when it is opened", async () => {
     const old = await atVersion1(
       "v1_bodies",
@@ -108,12 +115,13 @@ describe("migrations", () => {
         (2, 'cus_0002', 'acc_0001', 'cus_0001', 'Old Branch', 'old branch', 'Acme');
       INSERT INTO customer_documents(seq, data) VALUES (1, '{"plan":{"stringValue":"x"}}'), (2, NULL);
       INSERT INTO customer_ancestors VALUES (1, 1, 0), (2, 2, 0), (1, 2, 1);
-      INSERT INTO customer_tags VALUES (1, 2);`,
+      INSERT INTO customer_tags VALUES (1, 2);
+      ${fillers(3, 4500)}`,
     );
     const s = await openStore(old.url);
     try {
-      const page = await s.listPage(query({ sortField: "id" }), { page: 0, countPerPage: 5, count: true });
-      expect(page.totalCount).toBe(2);
+      const page = await s.listPage(query({ sortField: "id" }), { page: 0, countPerPage: 2, count: true });
+      expect(page.totalCount).toBe(4500);
       expect(customers(page.items)).toEqual([
         {
           accountId: "acc_0001",
@@ -147,9 +155,10 @@ describe("migrations", () => {
       "v1_forbidden",
       `INSERT INTO accounts(id, name, document) VALUES ('acc_0001', 'Acme', '{}');
       INSERT INTO customers(seq, id, account_id, name, name_fold, account_name) VALUES
-        (1, 'cus_0001', 'acc_0001', 'Fine', 'fine', 'Acme'), (2, 'cus_0002', 'acc_0001', 'Broken', 'broken', 'Acme');
-      INSERT INTO customer_documents(seq, schedule) VALUES (1, NULL), (2, '{"timeZoneId": 7}');
-      INSERT INTO customer_ancestors VALUES (1, 1, 0), (2, 2, 0);`,
+        (1, 'cus_0001', 'acc_0001', 'Fine', 'fine', 'Acme'), (4500, 'cus_0002', 'acc_0001', 'Broken', 'broken', 'Acme');
+      INSERT INTO customer_documents(seq, schedule) VALUES (1, NULL), (4500, '{"timeZoneId": 7}');
+      INSERT INTO customer_ancestors VALUES (1, 1, 0), (4500, 4500, 0);
+      ${fillers(2, 4499)}`,
     );
     try {
       const error = await openStore(old.url).then(

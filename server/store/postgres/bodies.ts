@@ -36,6 +36,12 @@ export function bodyOf(row: CustomerRow, tags: Tag[], breadcrumb: CustomerBreadc
   return customerBody(toCustomer(row, [...tags].sort(tagOrder), breadcrumb)).text;
 }
 
+/** Marks a query handled, so its failure is only seen where it is awaited (and the query runs now). */
+function started<T>(query: Promise<T>): Promise<T> {
+  query.catch(() => {});
+  return query;
+}
+
 /**
  * Builds, checks and stores every customer's body from what is stored of it, for the rows
  * that predate stored bodies (migration 2).
@@ -44,8 +50,13 @@ export async function fillBodies(sql: Queries): Promise<void> {
   const [{ last } = { last: 0 }] = await sql.unsafe<{ last: number }[]>(`SELECT coalesce(max(seq), 0)::int AS last FROM customers`);
   // A range of seqs at a time: each read and write is one index range (not a search for
   // rows still without a body, which grows with every update), and memory stays flat.
+  const read = (from: number) => started(sql.unsafe<Row[]>(ROWS_IN_RANGE, [from, from + FILL_CHUNK]));
+  // JavaScript builds one range while PostgreSQL stores the one before and reads the next.
+  let reading = read(0);
+  let writing: Promise<unknown> = Promise.resolve();
   for (let from = 0; from < last; from += FILL_CHUNK) {
-    const rows = await sql.unsafe<Row[]>(ROWS_IN_RANGE, [from, from + FILL_CHUNK]);
+    const rows = await reading;
+    if (from + FILL_CHUNK < last) reading = read(from + FILL_CHUNK);
     const bodies = rows.map((r) =>
       bodyOf(
         r,
@@ -53,9 +64,13 @@ export async function fillBodies(sql: Queries): Promise<void> {
         r.breadcrumb ?? [],
       ),
     );
-    await sql.unsafe(
-      `UPDATE customer_documents d SET body = u.body FROM unnest($1::int[], $2::text[]) AS u(seq, body) WHERE d.seq = u.seq`,
-      [rows.map((r) => r.seq), bodies] as never[],
+    await writing;
+    writing = started(
+      sql.unsafe(`UPDATE customer_documents d SET body = u.body FROM unnest($1::int[], $2::text[]) AS u(seq, body) WHERE d.seq = u.seq`, [
+        rows.map((r) => r.seq),
+        bodies,
+      ] as never[]),
     );
   }
+  await writing;
 }
