@@ -18,6 +18,13 @@ import { BULK_FOREIGN_KEYS, BULK_INDEXES } from "./schema.js";
 
 type Tx = postgres.TransactionSql;
 
+/**
+ * Kept through a bulk load: a batch finds the chains of its parents from earlier batches
+ * through it (without it, a scan of every closure row so far, for every batch), and
+ * customer seqs only grow, so the load only appends to it.
+ */
+const KEPT_INDEX = "customer_ancestors_up";
+
 const ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
 /** One field of COPY's text format. */
@@ -184,7 +191,7 @@ export class Loader {
   private async begin(): Promise<void> {
     await this.sql.begin(async (tx) => {
       for (const k of BULK_FOREIGN_KEYS) await tx.unsafe(`ALTER TABLE ${k.table} DROP CONSTRAINT IF EXISTS ${k.name}`);
-      for (const i of BULK_INDEXES) await tx.unsafe(`DROP INDEX IF EXISTS ${i.name}`);
+      for (const i of BULK_INDEXES) if (i.name !== KEPT_INDEX) await tx.unsafe(`DROP INDEX IF EXISTS ${i.name}`);
     });
     this.loading = true;
   }
