@@ -181,5 +181,8 @@ export const MIGRATIONS: readonly string[] = [
   -- when written): a page is spliced from these instead of being built per request. The
   -- columns above stay the source they are built from. migrate.ts fills older rows.
   ALTER TABLE customer_documents ADD COLUMN body text;
+  -- A row with its body is over PostgreSQL's 2 kB default, which would compress (pglz)
+  -- every body as it is written; kept inline whole, writing it costs no compression.
+  ALTER TABLE customer_documents SET (toast_tuple_target = 8160);
   `,
 ];
