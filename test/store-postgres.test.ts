@@ -4,7 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDatabase } from "../server/demo/seed.js";
 import { type Store, StoreUnavailableError } from "../server/store/contract.js";
+import { InvalidCustomerError } from "../server/store/customer-body.js";
 import { openStore, resetStore } from "../server/store/open.js";
+import { connect } from "../server/store/postgres/connect.js";
 import { containsPattern } from "../server/store/postgres/query.js";
 import { MIGRATIONS, SCHEMA } from "../server/store/postgres/schema.js";
 import { PostgresCustomerStore } from "../server/store/postgres/store.js";
@@ -74,6 +76,108 @@ describe("migrations", () => {
     } finally {
       for (const s of opened) await s.close();
       await fresh.drop();
+    }
+  });
+
+  /** A database at schema version 1 (before stored bodies) holding `rows`. */
+  async function atVersion1(name: string, rows: string): Promise<TestDatabase> {
+    const old = await testDatabase("postgres", name);
+    const sql = connect(old.url);
+    try {
+      await sql.begin(async (tx) => {
+        await tx.unsafe(`CREATE SCHEMA ${SCHEMA}`);
+        await tx.unsafe(`CREATE TABLE ${SCHEMA}.schema_migrations (
+          version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+        await tx.unsafe(MIGRATIONS[0]!);
+        await tx.unsafe(`INSERT INTO ${SCHEMA}.schema_migrations(version) VALUES (1)`);
+        await tx.unsafe(rows);
+      });
+    } finally {
+      await sql.end();
+    }
+    return old;
+  }
+
+  /** Plain customers of acc_0001 with seqs from..to: enough of them span several of the fill's ranges. */
+  const fillers = (from: number, to: number) => `
+    INSERT INTO customers(seq, id, account_id, name, name_fold, account_name)
+      SELECT g, 'cus_f' || lpad(g::text, 6, '0'), 'acc_0001', 'Filler ' || g, 'filler ' || g, 'Acme' FROM generate_series(${from}, ${to}) g;
+    INSERT INTO customer_documents(seq) SELECT generate_series(${from}, ${to});
+    INSERT INTO customer_ancestors SELECT g, g, 0 FROM generate_series(${from}, ${to}) g;`;
+
+  it("an older database's customers get bodies, built from their rows, when it is opened", async () => {
+    const old = await atVersion1(
+      "v1_bodies",
+      `INSERT INTO accounts(id, name, document) VALUES ('acc_0001', 'Acme', '{}');
+      INSERT INTO tags(id, name, color) VALUES ('tag_0001', 'VIP', 'Red');
+      INSERT INTO customers(seq, id, account_id, parent_id, name, name_fold, account_name) VALUES
+        (1, 'cus_0001', 'acc_0001', NULL, 'Old Co', 'old co', 'Acme'),
+        (2, 'cus_0002', 'acc_0001', 'cus_0001', 'Old Branch', 'old branch', 'Acme');
+      INSERT INTO customer_documents(seq, data) VALUES (1, '{"plan":{"stringValue":"x"}}'), (2, NULL);
+      INSERT INTO customer_ancestors VALUES (1, 1, 0), (2, 2, 0), (1, 2, 1);
+      INSERT INTO customer_tags VALUES (1, 2);
+      ${fillers(3, 4500)}`,
+    );
+    const s = await openStore(old.url);
+    try {
+      const page = await s.listPage(query({ sortField: "id" }), { page: 0, countPerPage: 2, count: true });
+      expect(page.totalCount).toBe(4500);
+      expect(customers(page.items)).toEqual([
+        {
+          accountId: "acc_0001",
+          breadcrumb: [],
+          accountName: "Acme",
+          name: "Old Co",
+          data: { plan: { stringValue: "x" } },
+          tags: [],
+          id: "cus_0001",
+        },
+        {
+          accountId: "acc_0001",
+          parentCustomerId: "cus_0001",
+          breadcrumb: [{ id: "cus_0001", name: "Old Co" }],
+          accountName: "Acme",
+          name: "Old Branch",
+          tags: [{ id: "tag_0001", name: "VIP", color: "Red" }],
+          id: "cus_0002",
+        },
+      ]);
+      const [missing] = await (s as PostgresCustomerStore).sql`SELECT count(*)::int AS n FROM customer_documents WHERE body IS NULL`;
+      expect(missing!.n).toBe(0);
+    } finally {
+      await s.close();
+      await old.drop();
+    }
+  });
+
+  it("refuses to upgrade a database holding a customer the spec forbids, and leaves it as it was", async () => {
+    const old = await atVersion1(
+      "v1_forbidden",
+      `INSERT INTO accounts(id, name, document) VALUES ('acc_0001', 'Acme', '{}');
+      INSERT INTO customers(seq, id, account_id, name, name_fold, account_name) VALUES
+        (1, 'cus_0001', 'acc_0001', 'Fine', 'fine', 'Acme'), (4500, 'cus_0002', 'acc_0001', 'Broken', 'broken', 'Acme');
+      INSERT INTO customer_documents(seq, schedule) VALUES (1, NULL), (4500, '{"timeZoneId": 7}');
+      INSERT INTO customer_ancestors VALUES (1, 1, 0), (4500, 4500, 0);
+      ${fillers(2, 4499)}`,
+    );
+    try {
+      const error = await openStore(old.url).then(
+        () => new Error("opened"),
+        (e: unknown) => e as Error,
+      );
+      expect(error).toBeInstanceOf(InvalidCustomerError);
+      expect(error.message).toMatch(/cus_0002 .*\/schedule\/timeZoneId must be string/);
+      const sql = connect(old.url);
+      try {
+        expect((await sql`SELECT max(version)::int AS v FROM schema_migrations`)[0]!.v).toBe(1);
+        expect(
+          await sql`SELECT 1 FROM information_schema.columns WHERE table_name = 'customer_documents' AND column_name = 'body'`,
+        ).toHaveLength(0);
+      } finally {
+        await sql.end();
+      }
+    } finally {
+      await old.drop();
     }
   });
 

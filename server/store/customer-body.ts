@@ -42,5 +42,6 @@ export function checkNewCustomer(customer: NewCustomer): void {
 /** The text a store keeps for a customer, from the whole document as the API sends it. */
 export function customerBody(customer: CustomerInfo): CustomerJson {
   if (!customerInfo(customer)) throw new InvalidCustomerError((customer as CustomerInfo).id, problems(customerInfo.errors));
-  return JsonText.of<CustomerInfo>(customer);
+  // A plain value: JSON.stringify writes the same text as JsonText.of, without walking it in JavaScript.
+  return JsonText.trusted<CustomerInfo>(JSON.stringify(customer));
 }

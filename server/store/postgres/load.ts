@@ -1,19 +1,29 @@
 // Writing on PostgreSQL with COPY: a batch of customers is four COPY streams (customers,
 // documents, closure rows, tags) in one transaction. The first customers into an empty
 // table start a bulk load: the secondary indexes are dropped and built once at its end
-// (end()), which is several times faster than growing 16 indexes row by row.
+// (end()), which is several times faster than growing 16 indexes row by row. Each
+// customer's body (bodies.ts) is built here from the row being written, its tags and its
+// breadcrumb, and goes in with it: a bulk load never reads back what it wrote.
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { AccountInfo, Tag } from "../../../generated/schema.js";
+import type { AccountInfo, CustomerBreadcrumb, Tag } from "../../../generated/schema.js";
 import { checkNewCustomer } from "../customer-body.js";
 import type { NewCustomer } from "../contract.js";
-import { json } from "../rows.js";
+import { type CustomerRow, json, omitNulls } from "../rows.js";
 import { foldName } from "../fold.js";
 import type postgres from "postgres";
+import { bodyOf } from "./bodies.js";
 import type { Sql } from "./connect.js";
 import { BULK_FOREIGN_KEYS, BULK_INDEXES } from "./schema.js";
 
 type Tx = postgres.TransactionSql;
+
+/**
+ * Kept through a bulk load: a batch finds the chains of its parents from earlier batches
+ * through it (without it, a scan of every closure row so far, for every batch), and
+ * customer seqs only grow, so the load only appends to it.
+ */
+const KEPT_INDEX = "customer_ancestors_up";
 
 const ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
@@ -36,7 +46,7 @@ async function copy(tx: Tx, table: string, columns: string, lines: string[]): Pr
 export class Loader {
   private loading = false;
   private accountNames = new Map<string, string>();
-  private tagSeqs = new Map<string, number>();
+  private tags = new Map<string, { seq: number; tag: Tag }>();
 
   constructor(private readonly sql: Sql) {}
 
@@ -75,22 +85,29 @@ export class Loader {
       const outside = [
         ...new Set(batch.flatMap((c) => (c.parentCustomerId != null && !ids.has(c.parentCustomerId) ? [c.parentCustomerId] : []))),
       ];
-      // Each customer's ancestors, itself first: a child's are its own seq and its parent's.
-      const up = new Map<string, number[]>();
+      // Each customer's ancestors, itself first, and the breadcrumb its children get (itself last).
+      const chains = new Map<string, { up: number[]; trail: CustomerBreadcrumb[] }>();
       if (outside.length) {
-        const rows = await tx.unsafe<{ id: string; up: number[] }[]>(
-          `SELECT p.id, array_agg(a.ancestor_seq ORDER BY a.depth) AS up FROM customers p
-          JOIN customer_ancestors a ON a.customer_seq = p.seq WHERE p.id = ANY($1::text[]) GROUP BY p.id`,
+        const rows = await tx.unsafe<{ id: string; up: number[]; trail: CustomerBreadcrumb[] }[]>(
+          `SELECT p.id, array_agg(a.ancestor_seq ORDER BY a.depth) AS up,
+            json_agg(json_build_object('id', x.id, 'name', x.name) ORDER BY a.depth DESC) AS trail
+          FROM customers p JOIN customer_ancestors a ON a.customer_seq = p.seq JOIN customers x ON x.seq = a.ancestor_seq
+          WHERE p.id = ANY($1::text[]) GROUP BY p.id`,
           [outside],
         );
-        for (const r of rows) up.set(r.id, r.up);
+        for (const r of rows) chains.set(r.id, r);
       }
       // Accounts and tags are few and written before their customers: read again only when a batch meets a new one.
-      if (batch.some((c) => !this.accountNames.has(c.accountId) || c.tagIds.some((id) => !this.tagSeqs.has(id)))) {
+      if (batch.some((c) => !this.accountNames.has(c.accountId) || c.tagIds.some((id) => !this.tags.has(id)))) {
         this.accountNames = new Map((await tx<{ id: string; name: string }[]>`SELECT id, name FROM accounts`).map((a) => [a.id, a.name]));
-        this.tagSeqs = new Map((await tx<{ id: string; seq: number }[]>`SELECT id, seq FROM tags`).map((t) => [t.id, t.seq]));
+        this.tags = new Map(
+          (await tx<({ seq: number } & Tag)[]>`SELECT seq, id, name, color FROM tags`).map(({ seq, ...t }) => [
+            t.id!,
+            { seq, tag: omitNulls(t) },
+          ]),
+        );
       }
-      const { accountNames, tagSeqs } = this;
+      const { accountNames, tags } = this;
       const seqs = await tx<{ seq: number }[]>`SELECT nextval('customer_seqs')::int AS seq FROM generate_series(1, ${batch.length})`;
 
       const customers: string[] = [];
@@ -101,39 +118,62 @@ export class Loader {
         const seq = seqs[i]!.seq;
         const accountName = accountNames.get(c.accountId);
         if (accountName === undefined) throw new Error(`customer ${c.id}: unknown account ${c.accountId}`);
-        let chain = [seq];
-        if (c.parentCustomerId != null) {
-          const parent = up.get(c.parentCustomerId);
-          if (!parent) throw new Error(`customer ${c.id}: unknown parent ${c.parentCustomerId} (parents go first)`);
-          chain = [seq, ...parent];
+        const parent = c.parentCustomerId == null ? undefined : chains.get(c.parentCustomerId);
+        if (c.parentCustomerId != null && !parent) {
+          throw new Error(`customer ${c.id}: unknown parent ${c.parentCustomerId} (parents go first)`);
         }
-        up.set(c.id, chain);
+        const up = [seq, ...(parent?.up ?? [])];
+        const breadcrumb = parent?.trail ?? [];
+        chains.set(c.id, { up, trail: [...breadcrumb, { id: c.id, name: c.name }] });
+        const own = [...new Set(c.tagIds)].map((tagId) => {
+          const tag = tags.get(tagId);
+          if (tag === undefined) throw new Error(`customer ${c.id}: unknown tag ${tagId}`);
+          tagged.push(line([tag.seq, seq]));
+          return tag.tag;
+        });
+        // The row as it is stored, which is also what its body is built from (bodies.ts).
+        const r: CustomerRow = {
+          seq,
+          id: c.id,
+          account_id: c.accountId,
+          parent_id: c.parentCustomerId ?? null,
+          name: c.name,
+          reference_id: c.referenceId ?? null,
+          is_staging: c.isStaging ?? null,
+          override_billing_settings: c.overrideBillingSettings ?? null,
+          override_app_settings: c.overrideAppSettings ?? null,
+          date_created: c.dateCreated ?? null,
+          date_last_modified: c.dateLastModified ?? null,
+          created_by: c.createdBy ?? null,
+          last_modified_by: c.lastModifiedBy ?? null,
+          data: json(c.data),
+          schedule: json(c.schedule),
+          integration_data: json(c.integrationData),
+          billing_settings: json(c.billingSettings),
+          app_settings: json(c.appSettings),
+          account_name: accountName,
+        };
         customers.push(
           line([
             seq,
-            c.id,
-            c.accountId,
-            c.parentCustomerId,
-            c.name,
-            foldName(c.name),
-            c.referenceId,
-            c.isStaging,
-            c.overrideBillingSettings,
-            c.overrideAppSettings,
-            c.dateCreated,
-            c.dateLastModified,
-            c.createdBy,
-            c.lastModifiedBy,
-            accountName,
+            r.id,
+            r.account_id,
+            r.parent_id,
+            r.name,
+            foldName(r.name),
+            r.reference_id,
+            r.is_staging,
+            r.override_billing_settings,
+            r.override_app_settings,
+            r.date_created,
+            r.date_last_modified,
+            r.created_by,
+            r.last_modified_by,
+            r.account_name,
           ]),
         );
-        documents.push(line([seq, json(c.data), json(c.schedule), json(c.integrationData), json(c.billingSettings), json(c.appSettings)]));
-        for (const [depth, ancestor] of chain.entries()) ancestors.push(line([ancestor, seq, depth]));
-        for (const tagId of new Set(c.tagIds)) {
-          const tagSeq = tagSeqs.get(tagId);
-          if (tagSeq === undefined) throw new Error(`customer ${c.id}: unknown tag ${tagId}`);
-          tagged.push(line([tagSeq, seq]));
-        }
+        documents.push(line([seq, r.data, r.schedule, r.integration_data, r.billing_settings, r.app_settings, bodyOf(r, own, breadcrumb)]));
+        for (const [depth, ancestor] of up.entries()) ancestors.push(line([ancestor, seq, depth]));
       });
       await copy(
         tx,
@@ -142,7 +182,7 @@ export class Loader {
         override_app_settings, date_created, date_last_modified, created_by, last_modified_by, account_name`,
         customers,
       );
-      await copy(tx, "customer_documents", "seq, data, schedule, integration_data, billing_settings, app_settings", documents);
+      await copy(tx, "customer_documents", "seq, data, schedule, integration_data, billing_settings, app_settings, body", documents);
       await copy(tx, "customer_ancestors", "ancestor_seq, customer_seq, depth", ancestors);
       await copy(tx, "customer_tags", "tag_seq, customer_seq", tagged);
     });
@@ -151,7 +191,7 @@ export class Loader {
   private async begin(): Promise<void> {
     await this.sql.begin(async (tx) => {
       for (const k of BULK_FOREIGN_KEYS) await tx.unsafe(`ALTER TABLE ${k.table} DROP CONSTRAINT IF EXISTS ${k.name}`);
-      for (const i of BULK_INDEXES) await tx.unsafe(`DROP INDEX IF EXISTS ${i.name}`);
+      for (const i of BULK_INDEXES) if (i.name !== KEPT_INDEX) await tx.unsafe(`DROP INDEX IF EXISTS ${i.name}`);
     });
     this.loading = true;
   }

@@ -102,19 +102,21 @@ export function build(q: CustomerQuery): Built | undefined {
   return { where, params, total };
 }
 
-/** The columns a customer is read with: the narrow row, its documents, its tags and breadcrumb. */
-export const CUSTOMER_COLUMNS = `c.seq, c.id, c.account_id, c.parent_id, c.name, c.reference_id, c.is_staging,
+/** The columns a customer's body is built from: the narrow row, its documents, its tags and breadcrumb. */
+const CUSTOMER_COLUMNS = `c.seq, c.id, c.account_id, c.parent_id, c.name, c.reference_id, c.is_staging,
   c.override_billing_settings, c.override_app_settings, c.date_created, c.date_last_modified,
   c.created_by, c.last_modified_by, d.data, d.schedule, d.integration_data, d.billing_settings,
   d.app_settings, c.account_name,
-  (SELECT json_agg(json_build_object('id', t.id, 'name', t.name, 'color', t.color) ORDER BY t.name NULLS FIRST, t.id)
+  (SELECT json_agg(json_build_object('id', t.id, 'name', t.name, 'color', t.color))
     FROM customer_tags ct JOIN tags t ON t.seq = ct.tag_seq WHERE ct.customer_seq = c.seq) AS tags,
   (SELECT json_agg(json_build_object('id', p.id, 'name', p.name) ORDER BY a.depth DESC)
     FROM customer_ancestors a JOIN customers p ON p.seq = a.ancestor_seq
     WHERE a.customer_seq = c.seq AND a.depth >= 1) AS breadcrumb`;
 
-/** A page's customers, in the order of the seqs given. */
-export const ROWS_BY_SEQ = `SELECT ${CUSTOMER_COLUMNS}
-  FROM unnest($1::int[]) WITH ORDINALITY AS j(seq, ord)
-  JOIN customers c ON c.seq = j.seq LEFT JOIN customer_documents d ON d.seq = c.seq
-  ORDER BY j.ord`;
+/** A page's bodies, in the order of the seqs given. */
+export const BODIES_BY_SEQ = `SELECT d.body FROM unnest($1::int[]) WITH ORDINALITY AS j(seq, ord)
+  JOIN customer_documents d ON d.seq = j.seq ORDER BY j.ord`;
+
+/** The rows bodies are built from (bodies.ts): those with seqs in ($1, $2]. */
+export const ROWS_IN_RANGE = `SELECT ${CUSTOMER_COLUMNS}
+  FROM customers c JOIN customer_documents d ON d.seq = c.seq WHERE c.seq > $1 AND c.seq <= $2`;

@@ -15,8 +15,9 @@
 //   descendants and direct children are each one index range.
 // - Every sortable column has a `(column NULLS FIRST, id)` index: SQLite sorts NULL first
 //   ascending and last descending, and a backward scan of this index gives exactly that.
-// - The JSON documents are text in a table of their own: a page reads 25 of them, while
-//   filters, sorts and counts touch only the narrow customers table.
+// - The JSON documents are text in a table of their own, with each customer's whole body
+//   beside them: a page reads 25 bodies, while filters, sorts and counts touch only the
+//   narrow customers table.
 // - Per-account and per-tag counts are kept by statement-level triggers (they see a whole
 //   COPY at once through transition tables), so common totals cost one row.
 
@@ -173,5 +174,15 @@ export const MIGRATIONS: readonly string[] = [
     key text PRIMARY KEY,
     value text NOT NULL
   );
+  `,
+
+  /* 2: stored bodies (issue 11) */ `
+  -- Each customer as the API sends it (JSON text, checked against the spec's CustomerInfo
+  -- when written): a page is spliced from these instead of being built per request. The
+  -- columns above stay the source they are built from. migrate.ts fills older rows.
+  ALTER TABLE customer_documents ADD COLUMN body text;
+  -- A row with its body is over PostgreSQL's 2 kB default, which would compress (pglz)
+  -- every body as it is written; kept inline whole, writing it costs no compression.
+  ALTER TABLE customer_documents SET (toast_tuple_target = 8160);
   `,
 ];

@@ -3,38 +3,27 @@
 // customers, so any instance answers any request identically.
 //
 // A page is two statements: the page's seqs (WHERE + ORDER BY + LIMIT, which PostgreSQL
-// plans from its statistics), then those rows with documents, tags and breadcrumbs. The
+// plans from its statistics), then those customers' stored bodies (bodies.ts). The
 // total runs beside the page on another pooled connection, from the per-account or
 // per-tag counts when the filters allow it. `all=true` and CSV read through a
 // server-side cursor, a batch at a time. schema.ts explains the indexes.
 import type postgres from "postgres";
-import type { CustomerInfo, Tag } from "../../../generated/schema.js";
-import type { AccountInfo } from "../../../generated/schema.js";
+import type { AccountInfo, CustomerInfo, Tag } from "../../../generated/schema.js";
 import { JsonText } from "../../../generated/server.js";
 import type { CustomerJson, CustomerQuery, NewCustomer, Page, PageRequest, SeedState, Store, StoredUser } from "../contract.js";
 import { csvRecord } from "../customer-csv.js";
-import { omitNulls, toCustomer, type CustomerRow } from "../rows.js";
 import { connect, DEFAULT_POOL, type PoolSettings, type Sql, translate } from "./connect.js";
 import { Loader } from "./load.js";
 import { migrate } from "./migrate.js";
-import { build, CUSTOMER_COLUMNS, orderBy, ROWS_BY_SEQ } from "./query.js";
+import { BODIES_BY_SEQ, build, orderBy } from "./query.js";
 import { PostgresUserStore } from "./users.js";
 
 const STREAM_BATCH = 500;
 /** Held by the seeding session (see claimSeed); another key than the migrations'. */
 const SEED_LOCK = 0x65766f32; // "evo2"
 
-type Row = CustomerRow & { tags: Tag[] | null; breadcrumb: { id: string; name: string }[] | null };
-
-function toJson(r: Row): CustomerJson {
-  return JsonText.of<CustomerInfo>(
-    toCustomer(
-      r,
-      (r.tags ?? []).map((t) => omitNulls({ ...t }) as Tag),
-      r.breadcrumb ?? [],
-    ),
-  );
-}
+/** A stored body: checked against CustomerInfo when it was written. */
+const trusted = (r: { body: string }): CustomerJson => JsonText.trusted<CustomerInfo>(r.body);
 
 /** One statement of a page, with PostgreSQL's plan for it (npm run explain). */
 export interface ExplainedStatement {
@@ -109,8 +98,8 @@ export class PostgresCustomerStore implements Store {
       ]);
       const hasMorePages = seqRows.length > page.countPerPage;
       const seqs = seqRows.slice(0, page.countPerPage).map((r) => r.seq);
-      const rows = seqs.length ? await this.sql.unsafe<Row[]>(ROWS_BY_SEQ, [seqs] as never[]) : [];
-      const items = rows.map(toJson);
+      const rows = seqs.length ? await this.sql.unsafe<{ body: string }[]>(BODIES_BY_SEQ, [seqs] as never[]) : [];
+      const items = rows.map(trusted);
       return countRows ? { items, totalCount: countRows[0]!.n, hasMorePages } : { items, hasMorePages };
     });
   }
@@ -131,13 +120,13 @@ export class PostgresCustomerStore implements Store {
     try {
       await session`SET statement_timeout = 0`;
       const cursor = session
-        .unsafe<Row[]>(
-          `SELECT ${CUSTOMER_COLUMNS} FROM customers c LEFT JOIN customer_documents d ON d.seq = c.seq
+        .unsafe<{ body: string }[]>(
+          `SELECT d.body FROM customers c LEFT JOIN customer_documents d ON d.seq = c.seq
           ${built.where} ORDER BY ${orderBy(q)}`,
           built.params as never[],
         )
         .cursor(STREAM_BATCH);
-      for await (const rows of cursor) for (const r of rows) yield toJson(r);
+      for await (const rows of cursor) for (const r of rows) yield trusted(r);
     } catch (error) {
       translate(error, this.url);
     } finally {
@@ -153,7 +142,7 @@ export class PostgresCustomerStore implements Store {
     const seqs = (await this.sql.unsafe<{ seq: number }[]>(s.page.sql, s.page.params as never[])).map((r) => r.seq);
     const all = [
       { role: "page", ...s.page },
-      { role: "rows", sql: ROWS_BY_SEQ, params: [seqs.slice(0, page.countPerPage)] },
+      { role: "bodies", sql: BODIES_BY_SEQ, params: [seqs.slice(0, page.countPerPage)] },
       ...(page.count ? [{ role: "count", ...s.count }] : []),
     ];
     const out: ExplainedStatement[] = [];
