@@ -335,6 +335,12 @@ describe("with validation off (the benchmark's baseline)", () => {
         `{"items":[ { "id": "cus_0003", "accountId": "acc_0001", "name": "Stored" }],"totalCount":1,"hasMorePages":false}`,
       );
       expect(spliced.headers.get("content-type")).toBe("application/json; charset=utf-8");
+      expect(spliced.headers.get("etag")).toBeNull();
+      // HEAD answers with the headers of GET and no body.
+      const head = await fetch(`${bare.baseUrl}/customers?nameFilter=spliced`, { method: "HEAD", headers: admin });
+      expect(head.status).toBe(200);
+      expect(head.headers.get("content-length")).toBe(spliced.headers.get("content-length"));
+      expect(await head.text()).toBe("");
     } finally {
       await bare.close();
     }

@@ -64,9 +64,15 @@ export async function sendBody(res: Response, contentType: string, body: unknown
       return;
     }
     if (body instanceof JsonText) {
-      if (validated) res.type(contentType).json(JSON.parse(body.text));
-      // Encoded once: given a string, Express measures its UTF-8 length and Node then encodes it again.
-      else res.type(contentType).send(Buffer.from(body.text));
+      if (validated) {
+        res.type(contentType).json(JSON.parse(body.text));
+        return;
+      }
+      // Sent as it is, past res.send: no ETag hashed over the whole body on every request
+      // (a store's text says nothing a client could revalidate cheaply), and encoded once.
+      const bytes = Buffer.from(body.text);
+      res.type(contentType).setHeader("Content-Length", bytes.length);
+      res.end(bytes);
       return;
     }
     // res.json is what express-openapi-validator hooks to validate the response.
