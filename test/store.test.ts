@@ -308,6 +308,15 @@ describe.each(ENGINES)("on %s", (engine) => {
       expect(parsed.map((row) => row.Id)).toEqual(ids(bodies));
     });
 
+    it("keeps text beyond ASCII as \\u escapes: the stored text is ASCII and reads back as the same names", async () => {
+      const beyond = model.filter((c) => /[\u0080-\uffff]/.test(c.name));
+      expect(beyond.length, "the demo data must have names beyond ASCII").toBeGreaterThan(0);
+      const specificIds = beyond.map((c) => c.id);
+      const { items } = await base(engine).listPage(query({ specificIds }), { page: 0, countPerPage: specificIds.length, count: false });
+      for (const item of items) expect(item.text).not.toMatch(/[\u0080-\uffff]/);
+      expect(customers(items).map((c) => c.name)).toEqual(modelOrder(beyond, "name", false).map((c) => c.name));
+    });
+
     it("always has tags and breadcrumb arrays, and omits absent optional fields", async () => {
       const { items } = await base(engine).listPage(query({ specificIds: [model[0]!.id] }), { page: 0, countPerPage: 5, count: false });
       const root = customers(items)[0]!;
