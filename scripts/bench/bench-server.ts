@@ -6,10 +6,14 @@
 //                                            runs it (requests validated), validating responses too
 //                                            (development and tests), or with no validation
 //   bench-server.ts router <file>            the generated router and validation, the page from memory
+//   bench-server.ts handler <node|express> <DATABASE_URL>   no router, no auth, no validation: the
+//                                            query bound, our handler and store, the page sent as text;
+//                                            on node:http alone, or on one bare Express route
 import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
+import type { JsonText } from "../../generated/server.js";
 
 const [mode, ...args] = process.argv.slice(2);
 
@@ -61,7 +65,34 @@ if (mode === "bare") {
     ),
   );
   announce(createServer(app));
+} else if (mode === "handler") {
+  // The floors under (b) and (c): what the data path costs with no framework, and what
+  // Express itself adds before any middleware. The caller is fixed (no credential check).
+  const [server, databaseUrl] = args;
+  const { openStore } = await import("../../server/store/open.js");
+  const { listCustomersHandlers } = await import("../../server/http/list-customers.js");
+  const { apiSpec } = await import("../../generated/server.js");
+  const { bindQuery } = await import("../../generated/runtime/binding.js");
+  const handlers = listCustomersHandlers(await openStore(databaseUrl!));
+  const operation = apiSpec.operations.find((o) => o.name === "listCustomers")!;
+  const caller = { username: "sysadmin", roles: ["SystemAdministrator" as const], accountIds: [] };
+  const answer = async (req: IncomingMessage, res: ServerResponse) => {
+    const query = bindQuery(req.url!.split("?")[1] ?? "", operation.query).values as never;
+    const result = await handlers.listCustomers({ query, caller, accept: "application/json", request: req as never } as never);
+    const bytes = Buffer.from((result.body as JsonText<unknown>).text);
+    res.writeHead(result.status, { "content-type": "application/json; charset=utf-8", "content-length": String(bytes.length) });
+    res.end(bytes);
+  };
+  if (server === "node") announce(createServer((req, res) => void answer(req, res)));
+  else {
+    const express = (await import("express")).default;
+    const app = express();
+    app.get("/customers", answer);
+    announce(createServer(app));
+  }
 } else {
-  process.stderr.write("usage: bench-server.ts bare <file> | router <file> | app <production|validate|plain> <DATABASE_URL>\n");
+  process.stderr.write(
+    "usage: bench-server.ts bare <file> | router <file> | app <production|validate|plain> <DATABASE_URL> | handler <node|express> <DATABASE_URL>\n",
+  );
   process.exit(2);
 }

@@ -43,6 +43,9 @@ export const startAppOn = (validation: Validation, databaseUrl: string) => under
 export const startApp = (validation: Validation, databaseFile: string) => startAppOn(validation, `sqlite:${databaseFile}`);
 export const startBare = (file: string) => underTsx("bench-server.ts", "bare", file);
 export const startRouterOnly = (file: string) => underTsx("bench-server.ts", "router", file);
+/** Our handler and store with no router, auth or validation: on node:http alone, or on one bare Express route. */
+export const startHandlerOnly = (server: "node" | "express", databaseFile: string) =>
+  underTsx("bench-server.ts", "handler", server, `sqlite:${databaseFile}`);
 export const startFastifyPeer = (databaseFile: string) => underTsx("fastify-peer.ts", `sqlite:${databaseFile}`);
 
 /** What `npm start` runs (compiled dist/, see scripts/build.ts), request logs off as in bench-server.ts. */

@@ -17,6 +17,7 @@ import {
   startBare,
   startCompiled,
   startFastifyPeer,
+  startHandlerOnly,
   startPrism,
   startRouterOnly,
 } from "./servers.js";
@@ -46,12 +47,17 @@ export async function sideBySide(o: SideBySideOptions): Promise<{ section: strin
   const bodyFile = path.join(o.dir, "default-page.json");
   writeFileSync(bodyFile, page);
   const peer = await startFastifyPeer(o.databaseFile);
-  // A peer that answers something else would make its speed meaningless.
-  if (!isDeepStrictEqual(JSON.parse((await defaultPage(peer)).toString()), JSON.parse(page.toString())))
-    throw new Error("the Fastify peer's default page differs from our server's");
+  const floors = await Promise.all([startHandlerOnly("node", o.databaseFile), startHandlerOnly("express", o.databaseFile)]);
+  // A server that answers something else would make its speed meaningless.
+  for (const [name, other] of [["Fastify peer", peer], ...floors.map((f) => ["handler-only server", f] as const)] as const) {
+    if (!isDeepStrictEqual(JSON.parse((await defaultPage(other)).toString()), JSON.parse(page.toString())))
+      throw new Error(`the ${name}'s default page differs from our server's`);
+  }
   const servers: [string, Running][] = [
     ["(a) bare node:http, same bytes precomputed", await startBare(bodyFile)],
     ["(a2) generated router as in production, page text from memory", await startRouterOnly(bodyFile)],
+    ["(a3) node:http alone: our handler and store, no auth, no validation", floors[0]],
+    ["(b0) Express alone: the same on one bare route", floors[1]],
     ["(b) Express app, validation off", await startApp("plain", o.databaseFile)],
     ["(c) our server as shipped (NODE_ENV=production)", shipped],
     ["(c-dev) the same, responses validated too (development, tests)", await startApp("validate", o.databaseFile)],
