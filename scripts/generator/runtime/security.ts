@@ -53,10 +53,10 @@ async function authorize<TCaller extends Caller>(
   operation: OperationSpec,
   spec: ApiSpec,
   options: RouterOptions<TCaller, unknown>,
+  challenge: string[],
 ): Promise<TCaller | undefined> {
   if (operation.security.length === 0) return undefined;
   const optional = operation.security.some((requirement) => Object.keys(requirement).length === 0);
-  const challenge = challenges(operation, spec.securitySchemes, options.realm ?? "api");
   let sawCredentials = false;
   let forbidden = false;
   for (const requirement of operation.security) {
@@ -91,9 +91,11 @@ async function authorize<TCaller extends Caller>(
 }
 
 export function authorizer(operation: OperationSpec, spec: ApiSpec, options: RouterOptions<Caller, unknown>): RequestHandler {
+  // The same for every request of the operation: worked out once.
+  const challenge = challenges(operation, spec.securitySchemes, options.realm ?? "api");
   return async (req, _res, next) => {
     try {
-      stateOf(req).caller = await authorize(req, operation, spec, options);
+      stateOf(req).caller = await authorize(req, operation, spec, options, challenge);
       next();
     } catch (error) {
       next(error);
