@@ -10,6 +10,7 @@ import type { ApiSpec } from "./runtime/spec.js";
 
 export { clientUrl } from "./runtime/binding.js";
 export { errorHandler, notFoundHandler } from "./runtime/errors.js";
+export { createHttpServer } from "./runtime/http-server.js";
 export type { Caller, Credentials, FieldFailure, RouterFailure, RouterOptions, TextBody, UploadedFile } from "./runtime/handler.js";
 export { type JsonStream, streamJsonArray } from "./runtime/json-stream.js";
 export { JsonText, type Spliced } from "./runtime/json-text.js";

@@ -3,6 +3,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
+import { createHttpServer } from "../generated/server.js";
 import type { Config } from "./config.js";
 import { DEMO_PASSWORD, demoApiKey } from "./demo/demo-data.js";
 import { INCOMPLETE_SEED, SeedInProgressError, seedDatabase } from "./demo/seed.js";
@@ -90,8 +91,9 @@ export function banner(host: string, port: number): string {
 export function listen(store: Store, config: Config, logger: Logger): Promise<Server> {
   const app = createApp({ store, logger, development: config.development, validateResponses: config.validateResponses });
   return new Promise((resolve, reject) => {
-    const server = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(server)));
+    const server = createHttpServer(app);
     server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve(server));
   });
 }
 

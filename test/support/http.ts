@@ -2,6 +2,7 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import type { Express } from "express";
+import { createHttpServer } from "../../generated/server.js";
 
 export interface Running {
   baseUrl: string;
@@ -10,7 +11,8 @@ export interface Running {
 
 export function listen(app: Express): Promise<Running> {
   return new Promise((resolve) => {
-    const server: Server = app.listen(0, "127.0.0.1", () => {
+    // As serve.ts listens, so every test runs on the server production runs.
+    const server: Server = createHttpServer(app).listen(0, "127.0.0.1", () => {
       const { port } = server.address() as AddressInfo;
       resolve({
         baseUrl: `http://127.0.0.1:${port}`,

@@ -1,0 +1,55 @@
+// createHttpServer: the server serve.ts listens with. Requests and responses are made with
+// the Express app's own prototypes, so Express has none to swap on arrival; everything an
+// app reads from them works as under app.listen.
+import { IncomingMessage, type Server, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import express from "express";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { createHttpServer } from "../generated/server.js";
+
+const app = express();
+app.set("query parser", "simple");
+app.get("/echo", (req, res) => {
+  res.setHeader("X-Seen", "yes");
+  res.status(201).json({
+    ownPrototypes: arrivedAsOwn.get(req),
+    nodeObjects: req instanceof IncomingMessage && res instanceof ServerResponse,
+    query: req.query,
+    accepts: req.accepts(["text/csv", "application/json"]),
+    ip: req.ip,
+  });
+});
+
+// Whether each request and its response had the app's prototypes before Express saw them.
+const arrivedAsOwn = new WeakMap<IncomingMessage, boolean>();
+let server: Server;
+let baseUrl: string;
+beforeAll(async () => {
+  server = createHttpServer(app);
+  server.prependListener("request", (req, res) => {
+    arrivedAsOwn.set(req, Object.getPrototypeOf(req) === app.request && Object.getPrototypeOf(res) === app.response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+it("hands the app requests and responses made with its prototypes, which behave as Express's", async () => {
+  const response = await fetch(`${baseUrl}/echo?a=1`, { headers: { accept: "application/json" } });
+  expect(response.status).toBe(201);
+  expect(response.headers.get("x-seen")).toBe("yes");
+  expect(await response.json()).toEqual({
+    ownPrototypes: true,
+    nodeObjects: true,
+    query: { a: "1" },
+    accepts: "application/json",
+    ip: "127.0.0.1",
+  });
+});
+
+it("keeps the connection for the next request, and answers a route it lacks with Express's 404", async () => {
+  const [first, second] = await Promise.all([fetch(`${baseUrl}/echo`), fetch(`${baseUrl}/missing`)]);
+  expect(first.status).toBe(201);
+  expect(second.status).toBe(404);
+  expect(first.headers.get("connection")).toBe("keep-alive");
+});
