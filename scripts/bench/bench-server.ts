@@ -45,12 +45,13 @@ if (mode === "bare") {
     validate: validation !== "plain",
     validateResponses: validation === "validate",
   });
-  announce(createServer(app));
+  const { createHttpServer } = await import("../../generated/server.js");
+  announce(createHttpServer(app));
 } else if (mode === "router") {
   // The framework alone, as production runs it: routing, binding, request validation, the
   // page as JSON text; no credential check and no database. Separates their cost from the data's.
   const express = (await import("express")).default;
-  const { createRouter, JsonText } = await import("../../generated/server.js");
+  const { createHttpServer, createRouter, JsonText } = await import("../../generated/server.js");
   const page = JsonText.trusted<never>(readFileSync(args[0]!, "utf8"));
   const { errorBody } = await import("../../server/http/error-body.js");
   const app = express();
@@ -64,10 +65,11 @@ if (mode === "bare") {
       { errorBody, authenticate: () => ({ roles: ["SystemAdministrator"] }), validateResponses: false },
     ),
   );
-  announce(createServer(app));
+  announce(createHttpServer(app));
 } else if (mode === "handler") {
   // The floors under (b) and (c): what the data path costs with no framework, and what
-  // Express itself adds before any middleware. The caller is fixed (no credential check).
+  // Express itself adds before any middleware, served as app.listen would (http.createServer,
+  // not createHttpServer). The caller is fixed (no credential check).
   const [server, databaseUrl] = args;
   const { openStore } = await import("../../server/store/open.js");
   const { listCustomersHandlers } = await import("../../server/http/list-customers.js");

@@ -57,7 +57,7 @@ export async function sideBySide(o: SideBySideOptions): Promise<{ section: strin
     ["(a) bare node:http, same bytes precomputed", await startBare(bodyFile)],
     ["(a2) generated router as in production, page text from memory", await startRouterOnly(bodyFile)],
     ["(a3) node:http alone: our handler and store, no auth, no validation", floors[0]],
-    ["(b0) Express alone: the same on one bare route", floors[1]],
+    ["(b0) Express alone: the same on one bare route, served as app.listen does", floors[1]],
     ["(b) Express app, validation off", await startApp("plain", o.databaseFile)],
     ["(c) our server as shipped (NODE_ENV=production)", shipped],
     ["(c-dev) the same, responses validated too (development, tests)", await startApp("validate", o.databaseFile)],
