@@ -14,11 +14,26 @@ type Statement = Database.Statement<unknown[], unknown>;
 
 const STATEMENT_CACHE_SIZE = 200;
 
-/** A page's bodies (or CSV records), in the order of the seqs bound as a JSON array. */
-const bodiesBySeq = (column: "body" | "csv") => `SELECT b.${column} FROM json_each(?) j CROSS JOIN customer_bodies b
-  WHERE b.seq = j.value ORDER BY j.key`;
+/**
+ * A page's bodies (or CSV records) with their seqs, for the seqs bound as a JSON array.
+ * Unordered: ORDER BY j.key copied every body into a temporary B-tree to sort 25 rows
+ * (54 µs against 46 µs a page); `inSeqOrder` puts them back in order instead.
+ */
+const bodiesBySeq = (column: "body" | "csv") => `SELECT b.seq, b.${column} FROM json_each(?) j CROSS JOIN customer_bodies b
+  WHERE b.seq = j.value`;
 export const BODIES_BY_SEQ = bodiesBySeq("body");
 const CSV_BY_SEQ = bodiesBySeq("csv");
+
+/** The texts of `[seq, text]` rows, given in any order, in the order of `seqs`; as the join did, a seq without a row has no text. */
+function inSeqOrder(seqs: readonly number[], rows: [number, string][]): string[] {
+  const bySeq = new Map(rows);
+  const texts: string[] = [];
+  for (const seq of seqs) {
+    const text = bySeq.get(seq);
+    if (text !== undefined) texts.push(text);
+  }
+  return texts;
+}
 
 /** The rows a body is built from, in the order of the seqs bound as a JSON array. */
 const ROWS_BY_SEQ = `SELECT c.seq, c.id, c.account_id, c.parent_id, c.name, c.reference_id, c.is_staging,
@@ -80,13 +95,15 @@ export class Reader {
     if (seqs.length === 0) return [];
     const params = [JSON.stringify(seqs)];
     trace?.push({ role: "bodies", sql: BODIES_BY_SEQ, params });
-    return (this.stmt(BODIES_BY_SEQ).raw(true).all(params) as [string][]).map(([body]) => JsonText.trusted<CustomerInfo>(body));
+    return inSeqOrder(seqs, this.stmt(BODIES_BY_SEQ).raw(true).all(params) as [number, string][]).map((body) =>
+      JsonText.trusted<CustomerInfo>(body),
+    );
   }
 
   /** The stored CSV records of these customers, in this order. */
   csvBySeq(seqs: number[]): string[] {
     if (seqs.length === 0) return [];
-    return (this.stmt(CSV_BY_SEQ).raw(true).all(JSON.stringify(seqs)) as [string][]).map(([record]) => record);
+    return inSeqOrder(seqs, this.stmt(CSV_BY_SEQ).raw(true).all(JSON.stringify(seqs)) as [number, string][]);
   }
 
   /**
