@@ -81,9 +81,10 @@ if (mode === "bare") {
   const answer = async (req: IncomingMessage, res: ServerResponse) => {
     const query = bindQuery(req.url!.split("?")[1] ?? "", operation.query).values as never;
     const result = await handlers.listCustomers({ query, caller, accept: "application/json", request: req as never } as never);
-    const bytes = Buffer.from((result.body as JsonText<unknown>).text);
-    res.writeHead(result.status, { "content-type": "application/json; charset=utf-8", "content-length": String(bytes.length) });
-    res.end(bytes);
+    // Written as the router's sendBody writes JSON text: the string, with its byte length.
+    const { text } = result.body as JsonText<unknown>;
+    res.writeHead(result.status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
+    res.end(text);
   };
   if (server === "node") announce(createServer((req, res) => void answer(req, res)));
   else {

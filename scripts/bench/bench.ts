@@ -12,13 +12,13 @@
 //     or a local embedded cluster), beside SQLite's figures from this run.
 // Prints the tables and, unless --smoke, writes them into BENCHMARKS.md. --smoke is a tiny
 // run bounded by request count, so that it takes the same few seconds on any machine.
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { demoData } from "../../server/demo/demo-data.js";
 import { seedDatabase } from "../../server/demo/seed.js";
-import { openStore } from "../../server/store/open.js";
+import { openStore, resetStore } from "../../server/store/open.js";
 import { formatTable } from "../../client/table.js";
 import { type Bound, drain, peakRssMb, serviceTime } from "./measure.js";
 import { benchPostgres } from "./postgres.js";
@@ -73,7 +73,7 @@ async function ensureDatabase(size: number): Promise<void> {
     if (state === "seeding") throw new Error(`${path.relative(root, file)} is being seeded by another process`);
     // A run stopped while seeding leaves a file that is not a whole database.
     say(`${path.relative(root, file)} holds an unfinished seed: seeding it again`);
-    for (const suffix of ["", "-wal", "-shm"]) rmSync(`${file}${suffix}`, { force: true });
+    await resetStore(`sqlite:${file}`);
   }
   mkdirSync(dir, { recursive: true });
   say(`seeding ${size.toLocaleString("en-US")} customers into ${path.relative(root, file)} ...`);
