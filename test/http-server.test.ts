@@ -1,11 +1,10 @@
 // createHttpServer: the server serve.ts listens with. Requests and responses are made with
 // the Express app's own prototypes, so Express has none to swap on arrival; everything an
 // app reads from them works as under app.listen.
-import { IncomingMessage, type Server, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { IncomingMessage, ServerResponse } from "node:http";
 import express from "express";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createHttpServer } from "../generated/server.js";
+import { listen, type Running } from "./support/http.js";
 
 const app = express();
 app.set("query parser", "simple");
@@ -22,17 +21,17 @@ app.get("/echo", (req, res) => {
 
 // Whether each request and its response had the app's prototypes before Express saw them.
 const arrivedAsOwn = new WeakMap<IncomingMessage, boolean>();
-let server: Server;
+let running: Running;
 let baseUrl: string;
 beforeAll(async () => {
-  server = createHttpServer(app);
-  server.prependListener("request", (req, res) => {
+  // listen() is createHttpServer's, as serve.ts's; this listener runs before the app's.
+  running = await listen(app);
+  running.server.prependListener("request", (req, res) => {
     arrivedAsOwn.set(req, Object.getPrototypeOf(req) === app.request && Object.getPrototypeOf(res) === app.response);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  baseUrl = running.baseUrl;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => running.close());
 
 it("hands the app requests and responses made with its prototypes, which behave as Express's", async () => {
   const response = await fetch(`${baseUrl}/echo?a=1`, { headers: { accept: "application/json" } });

@@ -5,6 +5,7 @@ import type { Express } from "express";
 import { createHttpServer } from "../../generated/server.js";
 
 export interface Running {
+  server: Server;
   baseUrl: string;
   close: () => Promise<void>;
 }
@@ -15,6 +16,7 @@ export function listen(app: Express): Promise<Running> {
     const server: Server = createHttpServer(app).listen(0, "127.0.0.1", () => {
       const { port } = server.address() as AddressInfo;
       resolve({
+        server,
         baseUrl: `http://127.0.0.1:${port}`,
         close: () => new Promise((done) => server.close(() => done())),
       });
