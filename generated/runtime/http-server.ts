@@ -12,8 +12,11 @@ type NodeConstructor = typeof IncomingMessage | typeof ServerResponse;
 
 /**
  * A constructor of `base`'s objects whose prototype is `prototype` (which inherits from
- * base's). It runs base on the new object as a plain function: Reflect.construct would
- * also give the prototype, but measured no faster than Express's own swap.
+ * base's). It runs base on the new object as a plain function. It also inherits from base,
+ * as a subclass does: V8 sizes a constructor's objects from the properties its chain of
+ * constructors assigns, and without that link sized them for none, so a response (some
+ * forty properties) fell back to slow dictionary properties. Reflect.construct with the
+ * app's prototype gave each object a hidden class of its own: slower than Express's swap.
  */
 function constructing<T extends NodeConstructor>(base: T, prototype: object): T {
   const init = base as unknown as (this: object, ...args: unknown[]) => void;
@@ -21,6 +24,7 @@ function constructing<T extends NodeConstructor>(base: T, prototype: object): T 
     init.apply(this, args);
   }
   Constructed.prototype = prototype;
+  Object.setPrototypeOf(Constructed, base);
   return Constructed as unknown as T;
 }
 
