@@ -48,24 +48,35 @@ function unauthorized(message: string, challenge: string[]): RouterError {
   return new RouterError({ status: 401, code: "Unauthorized", message, errors: [] }, { "WWW-Authenticate": challenge.join(", ") });
 }
 
+/** One security requirement: every scheme it names must pass, then any one of its roles admits. */
+interface Requirement {
+  readonly schemes: readonly [name: string, scheme: SecuritySchemeSpec | undefined][];
+  readonly roles: readonly string[];
+}
+
+function requirementsOf(operation: OperationSpec, spec: ApiSpec): Requirement[] {
+  return operation.security
+    .map((requirement) => Object.keys(requirement).map((name) => [name, requirement[name] ?? []] as const))
+    .filter((named) => named.length > 0)
+    .map((named) => ({
+      schemes: named.map(([name]) => [name, spec.securitySchemes[name]] as [string, SecuritySchemeSpec | undefined]),
+      roles: named.flatMap(([, roles]) => roles),
+    }));
+}
+
 async function authorize<TCaller extends Caller>(
   req: Request,
-  operation: OperationSpec,
-  spec: ApiSpec,
+  requirements: readonly Requirement[],
+  optional: boolean,
   options: RouterOptions<TCaller, unknown>,
   challenge: string[],
 ): Promise<TCaller | undefined> {
-  if (operation.security.length === 0) return undefined;
-  const optional = operation.security.some((requirement) => Object.keys(requirement).length === 0);
   let sawCredentials = false;
   let forbidden = false;
-  for (const requirement of operation.security) {
-    const names = Object.keys(requirement);
-    if (names.length === 0) continue;
+  for (const requirement of requirements) {
     let caller: TCaller | undefined;
     let satisfied = true;
-    for (const name of names) {
-      const scheme = spec.securitySchemes[name];
+    for (const [name, scheme] of requirement.schemes) {
       const credentials = scheme && parseCredentials(req, name, scheme);
       if (credentials === "malformed") throw unauthorized("Malformed Authorization header", challenge);
       if (!credentials) {
@@ -78,7 +89,7 @@ async function authorize<TCaller extends Caller>(
       caller = verified;
     }
     if (!satisfied || !caller) continue;
-    const roles = names.flatMap((name) => requirement[name] ?? []);
+    const { roles } = requirement;
     // Role lists follow ServiceStack's RequiresAnyRole: any one listed role admits the caller.
     if (roles.length === 0 || roles.some((role) => caller.roles.includes(role))) return caller;
     forbidden = true;
@@ -93,9 +104,12 @@ async function authorize<TCaller extends Caller>(
 export function authorizer(operation: OperationSpec, spec: ApiSpec, options: RouterOptions<Caller, unknown>): RequestHandler {
   // The same for every request of the operation: worked out once.
   const challenge = challenges(operation, spec.securitySchemes, options.realm ?? "api");
+  const requirements = requirementsOf(operation, spec);
+  const optional = operation.security.some((requirement) => Object.keys(requirement).length === 0);
+  if (operation.security.length === 0) return (_req, _res, next) => next();
   return async (req, _res, next) => {
     try {
-      stateOf(req).caller = await authorize(req, operation, spec, options, challenge);
+      stateOf(req).caller = await authorize(req, requirements, optional, options, challenge);
       next();
     } catch (error) {
       next(error);
