@@ -8,6 +8,7 @@ import { RouterError } from "./errors.js";
 import { isJsonStream } from "./json-stream.js";
 import { JsonText } from "./json-text.js";
 import { isJson } from "./media-types.js";
+import { stateOf } from "./request-state.js";
 import type { OperationSpec } from "./spec.js";
 
 /**
@@ -18,7 +19,8 @@ import type { OperationSpec } from "./spec.js";
 export function negotiate(req: Request, operation: OperationSpec, offered: readonly string[]): string {
   const fallback = offered[0] ?? "application/json";
   if (operation.formatParameter) {
-    const format = req.query[operation.formatParameter];
+    // As the binder typed it: names matched case-insensitively, as the handler sees it.
+    const format = stateOf(req).query?.[operation.formatParameter];
     if (typeof format === "string") {
       const wanted = format.toLowerCase();
       const match = offered.find((type) => {
@@ -56,31 +58,45 @@ function asSerialized(body: unknown): unknown {
   return hasUndefined(body) ? JSON.parse(JSON.stringify(body)) : body;
 }
 
+const contentTypeHeaders = new Map<string, string>();
+
+/**
+ * res.type, with the header value (Express adds the charset from mime-types' table)
+ * worked out once per declared type rather than looked up on every response.
+ */
+function setContentType(res: Response, contentType: string): Response {
+  const known = contentTypeHeaders.get(contentType);
+  if (known !== undefined) return res.setHeader("Content-Type", known);
+  res.type(contentType);
+  contentTypeHeaders.set(contentType, String(res.getHeader("Content-Type")));
+  return res;
+}
+
 /** `validated`: response validation is on, so JSON text is parsed for the validator to see. */
 export async function sendBody(res: Response, contentType: string, body: unknown, validated: boolean): Promise<void> {
   if (isJson(contentType)) {
     if (isJsonStream(body)) {
-      res.type(contentType);
+      setContentType(res, contentType);
       await pipeline(Readable.from(body.chunks()), res);
       return;
     }
     if (body instanceof JsonText) {
       if (validated) {
-        res.type(contentType).json(JSON.parse(body.text));
+        setContentType(res, contentType).json(JSON.parse(body.text));
         return;
       }
       // Sent as it is, past res.send: no ETag hashed over the whole body on every request
       // (a store's text says nothing a client could revalidate cheaply), and encoded once,
       // by the socket's write, with no copy of the page in a Buffer first.
-      res.type(contentType).setHeader("Content-Length", Buffer.byteLength(body.text));
+      setContentType(res, contentType).setHeader("Content-Length", Buffer.byteLength(body.text));
       res.end(body.text);
       return;
     }
     // res.json is what express-openapi-validator hooks to validate the response.
-    res.type(contentType).json(asSerialized(body));
+    setContentType(res, contentType).json(asSerialized(body));
     return;
   }
-  res.type(contentType);
+  setContentType(res, contentType);
   if (typeof body === "string" || body instanceof Uint8Array) {
     res.send(body);
     return;

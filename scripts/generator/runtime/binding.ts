@@ -1,6 +1,7 @@
 // Lenient query binding (ServiceStack's rules): case-insensitive names and enum values,
-// comma-joined / repeated / bracketed lists, empty values skipped. The result is written
-// back as a canonical query string, which is what express-openapi-validator then checks.
+// comma-joined / repeated / bracketed lists, empty values skipped. Where
+// express-openapi-validator checks the request, the result is written back as a canonical
+// query string for it to read.
 import type { Request, RequestHandler } from "express";
 import { badRequest } from "./errors.js";
 import type { FieldFailure } from "./handler.js";
@@ -82,22 +83,34 @@ export function bindQuery(
   return { query: parts.join("&"), values: result, errors };
 }
 
-export function queryBinder(operation: OperationSpec, maxPairs: number, passThrough: ReadonlySet<string>): RequestHandler {
+/**
+ * Binds the query into the request state. `rewrite`: express-openapi-validator checks this
+ * operation's request too (it has a body or header parameters), and reads the query from
+ * the URL, so the URL is given the canonical query; otherwise it is left as the client sent it.
+ */
+export function queryBinder(
+  operation: OperationSpec,
+  maxPairs: number,
+  passThrough: ReadonlySet<string>,
+  rewrite: boolean,
+): RequestHandler {
   return (req, _res, next) => {
     const at = req.url.indexOf("?");
     const { query, values, errors } = bindQuery(at === -1 ? "" : req.url.slice(at + 1), operation.query, maxPairs, passThrough);
     const tooMany = errors.find((e) => e.code === "TooManyParameters");
     if (tooMany) return next(badRequest([tooMany]));
-    const path = at === -1 ? req.url : req.url.slice(0, at);
-    const originalAt = req.originalUrl.indexOf("?");
-    const originalPath = originalAt === -1 ? req.originalUrl : req.originalUrl.slice(0, originalAt);
     const state = stateOf(req);
-    state.originalUrl = req.originalUrl;
     state.bindingErrors = errors;
     state.query = values;
-    req.url = query ? `${path}?${query}` : path;
-    // The validator re-reads the raw query from originalUrl; it must see the canonical one.
-    req.originalUrl = query ? `${originalPath}?${query}` : originalPath;
+    if (rewrite) {
+      const path = at === -1 ? req.url : req.url.slice(0, at);
+      const originalAt = req.originalUrl.indexOf("?");
+      const originalPath = originalAt === -1 ? req.originalUrl : req.originalUrl.slice(0, originalAt);
+      state.originalUrl = req.originalUrl;
+      req.url = query ? `${path}?${query}` : path;
+      // The validator re-reads the raw query from originalUrl; it must see the canonical one.
+      req.originalUrl = query ? `${originalPath}?${query}` : originalPath;
+    }
     next();
   };
 }

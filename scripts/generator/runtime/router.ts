@@ -118,6 +118,8 @@ function methodNotAllowed(allowed: readonly HttpMethod[]): RequestHandler {
   };
 }
 
+const bindsPathOrCookies = (operation: OperationSpec) => operation.pathParameters.length > 0 || operation.cookies.length > 0;
+
 function hasBody(req: Request): boolean {
   const length = req.headers["content-length"];
   return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
@@ -184,11 +186,13 @@ export function createOperationRouter<TCaller extends Caller, TErrorBody>(
       routePaths(spec, operation),
       ...(operation.takesBody ? [] : [refuseBody(operation)]),
       authorizer(operation, spec, opts),
-      queryBinder(operation, maxPairs, apiKeyQueryNames(operation, spec)),
-      requestBinder(operation),
+      queryBinder(operation, maxPairs, apiKeyQueryNames(operation, spec), needsValidator(operation)),
+      // Steps with nothing to do for an operation are not mounted: each is a layer Express
+      // dispatches through on every request.
+      ...(bindsPathOrCookies(operation) || needsValidator(operation) ? [requestBinder(operation)] : []),
       ...(validateRequests ? [checkParameters(parameterCheck(spec.document, operation))] : []),
       ...(operation.takesBody ? [bodyParsers] : []),
-      formBodyTyper(operation),
+      ...(operation.takesBody && Object.keys(operation.formFields ?? {}).length > 0 ? [formBodyTyper(operation)] : []),
       ...validatorsFor(operation),
       invoke(operation, handler, validateResponses),
     );
