@@ -78,6 +78,16 @@ describe("failed sign-ins per username", () => {
   });
 });
 
+describe("successful sign-ins", () => {
+  it("earn no attempts back: those the verifier's cache answers took none", async () => {
+    // nobody's password is right but its roles are not (403): a success all the same.
+    const right = basic("nobody", DEMO_PASSWORD);
+    for (let i = 0; i < 5; i++) expect((await getFrom("127.0.0.8", right)).status).toBe(403);
+    for (let i = 0; i < perUsername.attempts; i++) expect((await getFrom("127.0.0.9", basic("nobody", `guess-${i}`))).status).toBe(401);
+    expectThrottled(await getFrom("127.0.0.9", basic("nobody", "one more")), perUsername.seconds);
+  });
+});
+
 describe("failed sign-ins per client address", () => {
   it("are answered 429 past the limit, across usernames; other addresses and right API keys are unaffected", async () => {
     const names = Array.from({ length: perAddress.attempts }, (_, i) => `nobody-${i}`);
