@@ -108,8 +108,10 @@ describe("LoginThrottle", () => {
   it("lets attempts through again once the window has passed, and gives back a success's attempt", async () => {
     vi.useFakeTimers();
     const throttle = new LoginThrottle({ perUsername: { attempts: 2, seconds: 60 }, perAddress: { attempts: 100, seconds: 60 } });
-    await throttle.admit("ana", "a1");
-    await throttle.refund("ana", "a1");
+    const giveBack = await throttle.admit("ana", "a1");
+    await giveBack();
+    // Given back once only: a second call would be credit past the limit.
+    await giveBack();
     await throttle.admit("Ana", "a2");
     await throttle.admit("ana", "a3");
     const refused = await throttle.admit("ana", "a4").catch((error: unknown) => error);
@@ -117,6 +119,6 @@ describe("LoginThrottle", () => {
     expect((refused as TooManyAttempts).retryAfter).toBeGreaterThanOrEqual(59);
     expect((refused as TooManyAttempts).retryAfter).toBeLessThanOrEqual(60);
     vi.advanceTimersByTime(61_000);
-    await expect(throttle.admit("ana", "a5")).resolves.toBeUndefined();
+    await expect(throttle.admit("ana", "a5")).resolves.toBeTypeOf("function");
   });
 });

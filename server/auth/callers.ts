@@ -32,22 +32,19 @@ function tooManyRequests(req: Request, seconds: number, message: string): Error 
 async function verify(verifier: CredentialVerifier, throttle: LoginThrottle, credentials: Credentials, address: string) {
   if (credentials.type === "basic") {
     const { username, password } = credentials;
-    // Only an attempt that was taken is given back. A sign-in the verifier's cache answers
-    // takes none; giving one back would be credit, and a caller's own successful requests
-    // would buy an address (or a username) more guesses than the limit.
-    let admitted = false;
-    const admit = async () => {
-      await throttle.admit(username, address);
-      admitted = true;
-    };
+    // A sign-in the verifier's cache answers checks no password and takes no attempt, so
+    // it has none to give back.
+    let refund: (() => Promise<void>) | undefined;
     let user: StoredUser | undefined;
     try {
-      user = await verifier.verifyBasic(username, password, admit);
+      user = await verifier.verifyBasic(username, password, async () => {
+        refund = await throttle.admit(username, address);
+      });
     } catch (error) {
-      if (error instanceof VerifierBusy && admitted) await throttle.refund(username, address);
+      if (error instanceof VerifierBusy) await refund?.();
       throw error;
     }
-    if (user && admitted) await throttle.refund(username, address);
+    if (user) await refund?.();
     return user;
   }
   if (credentials.type !== "bearer") return undefined;

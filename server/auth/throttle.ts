@@ -53,9 +53,15 @@ export class LoginThrottle {
     this.byAddress = limiter(limits.perAddress);
   }
 
-  /** Takes an attempt from both counters; throws TooManyAttempts when either is spent. */
-  async admit(username: string, address: string): Promise<void> {
-    const results = await Promise.allSettled([this.byUsername.consume(usernameKey(username)), this.byAddress.consume(address)]);
+  /**
+   * Takes an attempt from both counters; throws TooManyAttempts when either is spent.
+   * Returns the way to give it back (the password was right, or never checked because the
+   * verifier was busy), good once: only an attempt that was taken can be given back, so
+   * no caller can give a counter credit below zero and buy more guesses than the limit.
+   */
+  async admit(username: string, address: string): Promise<() => Promise<void>> {
+    const key = usernameKey(username);
+    const results = await Promise.allSettled([this.byUsername.consume(key), this.byAddress.consume(address)]);
     const waits: number[] = [];
     for (const result of results) {
       if (result.status === "fulfilled") continue;
@@ -63,11 +69,12 @@ export class LoginThrottle {
       waits.push(result.reason.msBeforeNext);
     }
     if (waits.length > 0) throw new TooManyAttempts(wholeSeconds(Math.max(...waits)));
-  }
-
-  /** The password was right, or never checked (the verifier was busy): the attempt does not count. */
-  async refund(username: string, address: string): Promise<void> {
-    await Promise.all([this.byUsername.reward(usernameKey(username)), this.byAddress.reward(address)]);
+    let taken = true;
+    return async () => {
+      if (!taken) return;
+      taken = false;
+      await Promise.all([this.byUsername.reward(key), this.byAddress.reward(address)]);
+    };
   }
 
   /**
