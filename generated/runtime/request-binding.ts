@@ -135,7 +135,7 @@ export function requestBinder(operation: OperationSpec): RequestHandler {
 export function formBodyTyper(operation: OperationSpec): RequestHandler {
   const fields = Object.entries(operation.formFields ?? {});
   return (req, _res, next) => {
-    if (fields.length > 0 && req.is("application/x-www-form-urlencoded") && req.body && typeof req.body === "object") {
+    if (req.is("application/x-www-form-urlencoded") && req.body && typeof req.body === "object") {
       const body = req.body as Record<string, unknown>;
       for (const [name, type] of fields) {
         const text = body[name];

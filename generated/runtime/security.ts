@@ -51,18 +51,17 @@ function unauthorized(message: string, challenge: string[]): RouterError {
 
 /** One security requirement: every scheme it names must pass, then any one of its roles admits. */
 interface Requirement {
-  readonly schemes: readonly [name: string, scheme: SecuritySchemeSpec | undefined][];
+  readonly schemes: readonly (readonly [name: string, scheme: SecuritySchemeSpec | undefined])[];
   readonly roles: readonly string[];
 }
 
 function requirementsOf(operation: OperationSpec, spec: ApiSpec): Requirement[] {
-  return operation.security
-    .map((requirement) => Object.keys(requirement).map((name) => [name, requirement[name] ?? []] as const))
-    .filter((named) => named.length > 0)
-    .map((named) => ({
-      schemes: named.map(([name]) => [name, spec.securitySchemes[name]] as [string, SecuritySchemeSpec | undefined]),
-      roles: named.flatMap(([, roles]) => roles),
-    }));
+  return operation.security.flatMap((requirement) => {
+    const names = Object.keys(requirement);
+    if (names.length === 0) return [];
+    const schemes = names.map((name) => [name, spec.securitySchemes[name]] as const);
+    return [{ schemes, roles: names.flatMap((name) => requirement[name] ?? []) }];
+  });
 }
 
 async function authorize<TCaller extends Caller>(
@@ -103,11 +102,11 @@ async function authorize<TCaller extends Caller>(
 }
 
 export function authorizer(operation: OperationSpec, spec: ApiSpec, options: RouterOptions<Caller, unknown>): RequestHandler {
+  if (operation.security.length === 0) return (_req, _res, next) => next();
   // The same for every request of the operation: worked out once.
   const challenge = challenges(operation, spec.securitySchemes, options.realm ?? "api");
   const requirements = requirementsOf(operation, spec);
   const optional = operation.security.some((requirement) => Object.keys(requirement).length === 0);
-  if (operation.security.length === 0) return (_req, _res, next) => next();
   return async (req, _res, next) => {
     try {
       stateOf(req).caller = await authorize(req, requirements, optional, options, challenge);

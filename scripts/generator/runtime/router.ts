@@ -192,7 +192,7 @@ export function createOperationRouter<TCaller extends Caller, TErrorBody>(
       ...(bindsPathOrCookies(operation) || needsValidator(operation) ? [requestBinder(operation)] : []),
       ...(validateRequests ? [checkParameters(parameterCheck(spec.document, operation))] : []),
       ...(operation.takesBody ? [bodyParsers] : []),
-      ...(operation.takesBody && Object.keys(operation.formFields ?? {}).length > 0 ? [formBodyTyper(operation)] : []),
+      ...(operation.formFields ? [formBodyTyper(operation)] : []),
       ...validatorsFor(operation),
       invoke(operation, handler, validateResponses),
     );
