@@ -1,7 +1,7 @@
 // The generator's pure pieces, each on its own: names, parameter models, lenient binding
 // and client-side serialization.
 import { describe, expect, it } from "vitest";
-import { bindQuery } from "../scripts/generator/runtime/binding.js";
+import { queryBinding } from "../scripts/generator/runtime/binding.js";
 import { validatorFieldFailure } from "../scripts/generator/runtime/field-failures.js";
 import { serializeParameter } from "../scripts/generator/runtime/client-serialize.js";
 import { byteStream } from "../scripts/generator/runtime/client-transport.js";
@@ -72,7 +72,7 @@ describe("toParameterModel", () => {
   });
 });
 
-describe("bindQuery", () => {
+describe("queryBinding", () => {
   const params: QueryParameterSpec[] = [
     { name: "tagIds", array: true, delimiter: "," },
     { name: "tags", array: true },
@@ -82,10 +82,16 @@ describe("bindQuery", () => {
     { name: "ratios", array: true, delimiter: ",", type: "number" },
     { name: "nameFilter", array: false },
   ];
-  const bind = (raw: string) => bindQuery(raw, params);
+  const bind = queryBinding(params);
 
   it("hands the handler typed values with defaults, lists as arrays", () => {
     expect(bind("tagids=a,b&Page=3").values).toEqual({ tagIds: ["a", "b"], page: 3 });
+    expect(bind("").values).toEqual({ page: 0 });
+  });
+
+  it("gives each request values of its own, also when it sent no query", () => {
+    const first = bind("");
+    first.values.page = 7;
     expect(bind("").values).toEqual({ page: 0 });
   });
 

@@ -74,12 +74,13 @@ if (mode === "bare") {
   const { openStore } = await import("../../server/store/open.js");
   const { listCustomersHandlers } = await import("../../server/http/list-customers.js");
   const { apiSpec } = await import("../../generated/server.js");
-  const { bindQuery } = await import("../../generated/runtime/binding.js");
+  const { queryBinding } = await import("../../generated/runtime/binding.js");
   const handlers = listCustomersHandlers(await openStore(databaseUrl!));
   const operation = apiSpec.operations.find((o) => o.name === "listCustomers")!;
+  const bindQuery = queryBinding(operation.query);
   const caller = { username: "sysadmin", roles: ["SystemAdministrator" as const], accountIds: [] };
   const answer = async (req: IncomingMessage, res: ServerResponse) => {
-    const query = bindQuery(req.url!.split("?")[1] ?? "", operation.query).values as never;
+    const query = bindQuery(req.url!.split("?")[1] ?? "").values as never;
     const result = await handlers.listCustomers({ query, caller, accept: "application/json", request: req as never } as never);
     // Written as the router's sendBody writes JSON text: the string, with its byte length.
     const { text } = result.body as JsonText<unknown>;

@@ -12,7 +12,7 @@ import type { Request } from "express";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import type { ListCustomersResult } from "../../generated/server.js";
 import { apiSpec, JsonText } from "../../generated/server.js";
-import { bindQuery } from "../../generated/runtime/binding.js";
+import { queryBinding } from "../../generated/runtime/binding.js";
 import { rebased } from "../../generated/runtime/parameter-check.js";
 import type { FieldFailure } from "../../generated/runtime/handler.js";
 import { type Caller, createAuthenticate } from "../../server/auth/callers.js";
@@ -26,6 +26,7 @@ import { openStore } from "../../server/store/open.js";
 type Json = Record<string, unknown>;
 const document = apiSpec.document as Json;
 const operation = apiSpec.operations.find((o) => o.name === "listCustomers")!;
+const bindQuery = queryBinding(operation.query);
 
 /** A local JSON pointer of the spec (`#/components/...`). */
 function resolve(node: Json): Json {
@@ -72,7 +73,7 @@ const app = Fastify({
   // ServiceStack's binding, as ours: the values come out typed, defaults applied; Ajv then checks them.
   routerOptions: {
     querystringParser: (raw: string) => {
-      const bound = bindQuery(raw, operation.query);
+      const bound = bindQuery(raw);
       return bound.errors.length ? { [bindingErrors]: bound.errors } : bound.values;
     },
   },

@@ -23,15 +23,36 @@ export interface BoundQuery {
   readonly errors: FieldFailure[];
 }
 
-/** Binds a raw query string leniently; pure, so it is tested on its own. */
-export function bindQuery(
-  rawQuery: string,
+/**
+ * Lenient binding of one operation's query, set up once: the returned function binds a
+ * raw query string; it is pure, so it is tested on its own.
+ */
+export function queryBinding(
   parameters: readonly QueryParameterSpec[],
   maxPairs = 256,
   /** Names that are not parameters but are expected (an API key in the query), lowercased. */
   passThrough: ReadonlySet<string> = new Set(),
-): BoundQuery {
+): (rawQuery: string) => BoundQuery {
   const byLowerName = new Map(parameters.map((p) => [p.name.toLowerCase(), p]));
+  const defaulted = parameters.filter((p) => p.default !== undefined);
+  return (rawQuery) => {
+    // No query at all (a client's first page): the defaults, with nothing to parse.
+    if (rawQuery === "") {
+      const values: Record<string, unknown> = {};
+      for (const parameter of defaulted) values[parameter.name] = parameter.default;
+      return { query: "", values, errors: [] };
+    }
+    return bindPairs(rawQuery, parameters, byLowerName, maxPairs, passThrough);
+  };
+}
+
+function bindPairs(
+  rawQuery: string,
+  parameters: readonly QueryParameterSpec[],
+  byLowerName: ReadonlyMap<string, QueryParameterSpec>,
+  maxPairs: number,
+  passThrough: ReadonlySet<string>,
+): BoundQuery {
   const values = new Map<QueryParameterSpec, string[]>();
   const errors: FieldFailure[] = [];
   const pairs = [...new URLSearchParams(rawQuery)];
@@ -94,9 +115,10 @@ export function queryBinder(
   passThrough: ReadonlySet<string>,
   rewrite: boolean,
 ): RequestHandler {
+  const bindQuery = queryBinding(operation.query, maxPairs, passThrough);
   return (req, _res, next) => {
     const at = req.url.indexOf("?");
-    const { query, values, errors } = bindQuery(at === -1 ? "" : req.url.slice(at + 1), operation.query, maxPairs, passThrough);
+    const { query, values, errors } = bindQuery(at === -1 ? "" : req.url.slice(at + 1));
     const tooMany = errors.find((e) => e.code === "TooManyParameters");
     if (tooMany) return next(badRequest([tooMany]));
     const state = stateOf(req);
