@@ -29,7 +29,8 @@ function tooManyRequests(req: Request, seconds: number, message: string): Error 
   return Object.assign(new Error(message), { status: 429, expose: true, type: "TooManyRequests" });
 }
 
-async function verify(verifier: CredentialVerifier, throttle: LoginThrottle, credentials: Credentials, address: string) {
+/** `address`: the client's, worked out (trust proxy, X-Forwarded-For) only when an attempt is counted. */
+async function verify(verifier: CredentialVerifier, throttle: LoginThrottle, credentials: Credentials, address: () => string) {
   if (credentials.type === "basic") {
     const { username, password } = credentials;
     // A sign-in the verifier's cache answers checks no password and takes no attempt, so
@@ -38,7 +39,7 @@ async function verify(verifier: CredentialVerifier, throttle: LoginThrottle, cre
     let user: StoredUser | undefined;
     try {
       user = await verifier.verifyBasic(username, password, async () => {
-        refund = await throttle.admit(username, address);
+        refund = await throttle.admit(username, address());
       });
     } catch (error) {
       if (error instanceof VerifierBusy) await refund?.();
@@ -49,14 +50,14 @@ async function verify(verifier: CredentialVerifier, throttle: LoginThrottle, cre
   }
   if (credentials.type !== "bearer") return undefined;
   const user = await verifier.verifyBearer(credentials.token);
-  if (!user) await throttle.failedKey(address);
+  if (!user) await throttle.failedKey(address());
   return user;
 }
 
 export function createAuthenticate(verifier: CredentialVerifier, throttle: LoginThrottle) {
   return async (credentials: Credentials, req: Request): Promise<Caller | undefined> => {
     try {
-      const user = await verify(verifier, throttle, credentials, req.ip ?? req.socket.remoteAddress ?? "");
+      const user = await verify(verifier, throttle, credentials, () => req.ip ?? req.socket.remoteAddress ?? "");
       return user && toCaller(user);
     } catch (error) {
       if (error instanceof TooManyAttempts) throw tooManyRequests(req, error.retryAfter, error.message);
