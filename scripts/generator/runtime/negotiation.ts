@@ -57,45 +57,56 @@ function asSerialized(body: unknown): unknown {
   return hasUndefined(body) ? JSON.parse(JSON.stringify(body)) : body;
 }
 
-const contentTypeHeaders = new Map<string, string>();
+/** What sending needs to know of a declared content type: its header value, and whether it is JSON. */
+interface SentType {
+  readonly header: string;
+  readonly json: boolean;
+}
+
+const sentTypes = new Map<string, SentType>();
 
 /**
- * res.type, with the header value (Express adds the charset from mime-types' table)
- * worked out once per declared type rather than looked up on every response.
+ * res.type, with the header value (Express adds the charset from mime-types' table) and
+ * the JSON test worked out once per declared type rather than on every response.
  */
-function setContentType(res: Response, contentType: string): Response {
-  const known = contentTypeHeaders.get(contentType);
-  if (known !== undefined) return res.setHeader("Content-Type", known);
+function setContentType(res: Response, contentType: string): SentType {
+  const known = sentTypes.get(contentType);
+  if (known !== undefined) {
+    res.setHeader("Content-Type", known.header);
+    return known;
+  }
   res.type(contentType);
-  contentTypeHeaders.set(contentType, String(res.getHeader("Content-Type")));
-  return res;
+  const sent = { header: String(res.getHeader("Content-Type")), json: isJson(contentType) };
+  sentTypes.set(contentType, sent);
+  return sent;
 }
 
 /** `validated`: response validation is on, so JSON text is parsed for the validator to see. */
 export async function sendBody(res: Response, contentType: string, body: unknown, validated: boolean): Promise<void> {
-  if (isJson(contentType)) {
+  if (setContentType(res, contentType).json) {
     if (isJsonStream(body)) {
-      setContentType(res, contentType);
       await pipeline(Readable.from(body.chunks()), res);
       return;
     }
     if (body instanceof JsonText) {
       if (validated) {
-        setContentType(res, contentType).json(JSON.parse(body.text));
+        res.json(JSON.parse(body.text));
         return;
       }
       // Sent as it is, past res.send: no ETag hashed over the whole body on every request
       // (a store's text says nothing a client could revalidate cheaply), and encoded once,
-      // by the socket's write, with no copy of the page in a Buffer first.
-      setContentType(res, contentType).setHeader("Content-Length", Buffer.byteLength(body.text));
+      // by the socket's write, with no copy of the page in a Buffer first. The head is
+      // written before end(), which would otherwise measure the text's UTF-8 length a
+      // second time (a scan of the whole page) for a Content-Length already set.
+      res.setHeader("Content-Length", Buffer.byteLength(body.text));
+      res.writeHead(res.statusCode);
       res.end(body.text);
       return;
     }
     // res.json is what express-openapi-validator hooks to validate the response.
-    setContentType(res, contentType).json(asSerialized(body));
+    res.json(asSerialized(body));
     return;
   }
-  setContentType(res, contentType);
   if (typeof body === "string" || body instanceof Uint8Array) {
     res.send(body);
     return;
