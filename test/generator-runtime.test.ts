@@ -119,6 +119,9 @@ describe("a spec with every parameter location and style, three body kinds, a ba
     const wrong = await fetch(`${url}/items/seven`, { headers: { "X-Trace-Id": "t" } });
     expect(wrong.status).toBe(400);
     expect(await wrong.json()).toMatchObject({ errors: [{ field: "id", code: "Type" }] });
+    const undecodable = await fetch(`${url}/items/%E0%A4%A`, { headers: { "X-Trace-Id": "t" } });
+    expect(undecodable.status).toBe(400);
+    expect(await undecodable.json()).toMatchObject({ errors: [{ field: "id", code: "Format" }] });
   });
 
   it("answers in a second media type when asked, and with a default response", async () => {

@@ -1,12 +1,15 @@
-// The generator's pure pieces, each on its own: names, parameter models, lenient binding
-// and client-side serialization.
+// The generator's pure pieces, each on its own: names, parameter models, lenient binding,
+// the router's path matching and step chain, and client-side serialization.
 import { describe, expect, it } from "vitest";
 import { queryBinding } from "../scripts/generator/runtime/binding.js";
 import { validatorFieldFailure } from "../scripts/generator/runtime/field-failures.js";
 import { serializeParameter } from "../scripts/generator/runtime/client-serialize.js";
+import { RouterError } from "../scripts/generator/runtime/errors.js";
+import { pathTable } from "../scripts/generator/runtime/path-match.js";
+import { chain, fromMiddleware, type Step } from "../scripts/generator/runtime/step-chain.js";
 import { byteStream } from "../scripts/generator/runtime/client-transport.js";
 import type { QueryParameterSpec } from "../scripts/generator/runtime/spec.js";
-import { camelCase, expressPath, operationNameFromRoute, pascalCase } from "../scripts/generator/names.js";
+import { camelCase, operationNameFromRoute, pascalCase } from "../scripts/generator/names.js";
 import { roleNames } from "../scripts/generator/emit-server.js";
 import { normalize } from "../scripts/generator/normalize.js";
 import { toOperationModels, toParameterModel } from "../scripts/generator/operations.js";
@@ -24,13 +27,6 @@ describe("names", () => {
   it("names an operation without operationId by method and path", () => {
     expect(operationNameFromRoute("get", "/pets/{petId}/toys")).toBe("getPetsByPetIdToys");
     expect(operationNameFromRoute("post", "/")).toBe("post");
-  });
-
-  it("writes OpenAPI paths in Express 5 syntax, escaping what it treats as special", () => {
-    expect(expressPath("/pets/{petId}")).toBe("/pets/:petId");
-    expect(expressPath("/customers.csv")).toBe("/customers.csv");
-    expect(expressPath("/files/{file-name}")).toBe('/files/:"file-name"');
-    expect(expressPath("/a(b)")).toBe("/a\\(b\\)");
   });
 });
 
@@ -145,6 +141,86 @@ describe("queryBinding", () => {
   it("refuses a flood of pairs before doing any work on them", () => {
     const flood = Array.from({ length: 300 }, (_, i) => `tagIds=${i}`).join("&");
     expect(bind(flood).errors[0]?.code).toBe("TooManyParameters");
+  });
+});
+
+describe("pathTable", () => {
+  const find = pathTable([
+    ["/customers", "list"],
+    ["/items/{id}", "item"],
+    ["/files/{name}.{ext}", "file"],
+    ["/a(b)", "literal"],
+  ]);
+
+  it("matches as Express's router did: any case, one trailing slash, nothing more", () => {
+    for (const path of ["/customers", "/Customers", "/customers/"]) expect(find(path)?.value, path).toBe("list");
+    for (const path of ["/customers/x", "/customersx", "/customers//", "/a(b)x", "/ab"]) expect(find(path), path).toBeUndefined();
+    expect(find("/a(b)")?.value).toBe("literal");
+  });
+
+  it("hands over parameters percent-decoded, one segment each", () => {
+    expect(find("/items/a%20b%2Fc")).toEqual({ value: "item", params: { id: "a b/c" } });
+    expect(find("/files/report.tar.gz")?.params).toEqual({ name: "report", ext: "tar.gz" });
+    expect(find("/items/")).toBeUndefined();
+    expect(find("/items/a/b")).toBeUndefined();
+  });
+
+  it("answers a parameter that is not valid percent-encoding with a 400 naming it", () => {
+    let thrown: unknown;
+    try {
+      find("/items/%E0%A4%A");
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(RouterError);
+    expect((thrown as RouterError).failure).toMatchObject({ status: 400, errors: [{ field: "id", code: "Format" }] });
+  });
+});
+
+describe("chain", () => {
+  type Ran = { ran: string[]; errors: unknown[] };
+  const run = async (steps: Parameters<typeof chain>[0]): Promise<Ran> => {
+    const result: Ran = { ran: [], errors: [] };
+    const handle = chain(steps, (error) => result.errors.push(error));
+    await handle({ ran: result.ran } as never, {} as never, () => result.ran.push("handed on"));
+    return result;
+  };
+  const step =
+    (name: string): Step =>
+    (req) => {
+      (req as unknown as { ran: string[] }).ran.push(name);
+    };
+
+  it("runs steps in order, waiting for those that return a promise", async () => {
+    const slow: Step = async (req) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      (req as unknown as { ran: string[] }).ran.push("slow");
+    };
+    expect(await run([step("a"), slow, step("b")])).toEqual({ ran: ["a", "slow", "b"], errors: [] });
+  });
+
+  it("stops at the first error, thrown or rejected, and hands it to the error handler", async () => {
+    const boom = new Error("boom");
+    const throwing: Step = () => {
+      throw boom;
+    };
+    expect(await run([step("a"), throwing, step("b")])).toEqual({ ran: ["a"], errors: [boom] });
+    expect(await run([async () => Promise.reject(boom), step("b")])).toEqual({ ran: [], errors: [boom] });
+  });
+
+  it("runs Express middleware: next() goes on, next(error) fails, and a later next(error) still answers", async () => {
+    const boom = new Error("boom");
+    const late = new Error("response check");
+    let callLater: ((error: unknown) => void) | undefined;
+    const remembers = fromMiddleware((_req, _res, next) => {
+      callLater = next;
+      next();
+    });
+    const result = await run([remembers, step("after")]);
+    expect(result).toEqual({ ran: ["after"], errors: [] });
+    callLater?.(late);
+    expect(result.errors).toEqual([late]);
+    expect(await run([fromMiddleware((_req, _res, next) => next(boom)), step("after")])).toEqual({ ran: [], errors: [boom] });
   });
 });
 

@@ -44,7 +44,6 @@ export interface OperationSpec {
   readonly name: string;
   readonly method: HttpMethod;
   readonly path: string;
-  readonly expressPath: string;
   readonly pathParameters: readonly PathParameterSpec[];
   readonly query: readonly QueryParameterSpec[];
   /** Declared header parameters, as the spec spells them (Node lowercases what arrives). */

@@ -61,7 +61,6 @@ export function emitOperationSpec(op: OperationModel): string {
     `      name: ${literal(op.name)},`,
     `      method: ${literal(op.method)},`,
     `      path: ${literal(op.path)},`,
-    `      expressPath: ${literal(op.expressPath)},`,
     `      pathParameters: [${list(op.parameters.filter((p) => p.in === "path").map(emitPathSpec), "      ")}],`,
     `      query: [${list(query.map(emitQuerySpec), "      ")}],`,
     `      headers: [${op.parameters

@@ -120,7 +120,7 @@ export function emitServer(doc: OpenApiDocument, ops: OperationModel[], names: S
   return [
     header,
     `import { readFileSync } from "node:fs";`,
-    `import type { Request, Router } from "express";`,
+    `import type { Request, RequestHandler } from "express";`,
     ...(schemaTypes.length > 0 ? [`import type { ${schemaTypes.join(", ")} } from "./schema.js";`] : []),
     `import type { ${handlerTypes.join(", ")} } from "./runtime/handler.js";`,
     ...(mentioned.has("JsonStream") ? [`import type { JsonStream } from "./runtime/json-stream.js";`] : []),
@@ -166,8 +166,8 @@ export function emitServer(doc: OpenApiDocument, ops: OperationModel[], names: S
     "",
     "/** Mounts every operation: security, lenient binding, request and response validation, the error shape. */",
     anySecurity
-      ? "export function createRouter<TCaller extends Caller>(handlers: Handlers<TCaller>, options: RouterOptions<TCaller, ErrorBody>): Router {"
-      : "export function createRouter(handlers: Handlers, options: RouterOptions<Caller, ErrorBody>): Router {",
+      ? "export function createRouter<TCaller extends Caller>(handlers: Handlers<TCaller>, options: RouterOptions<TCaller, ErrorBody>): RequestHandler {"
+      : "export function createRouter(handlers: Handlers, options: RouterOptions<Caller, ErrorBody>): RequestHandler {",
     "  return createOperationRouter(apiSpec, handlers, options);",
     "}",
     "",

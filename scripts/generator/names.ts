@@ -48,11 +48,3 @@ const identifier = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 export function propertyKey(name: string): string {
   return identifier.test(name) ? name : literal(name);
 }
-
-/** `/pets/{petId}` → `/pets/:petId`, escaping what Express 5's path syntax treats as special. */
-export function expressPath(path: string): string {
-  return path.replace(/\{([^}]+)\}|([^{]+)/g, (_m, param: string | undefined, text: string | undefined) => {
-    if (param !== undefined) return identifier.test(param) ? `:${param}` : `:${literal(param)}`;
-    return (text ?? "").replace(/[()[\]{}?+!*:\\]/g, "\\$&");
-  });
-}

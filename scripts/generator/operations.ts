@@ -15,7 +15,7 @@ import {
   type SchemaObject,
   type SecurityRequirement,
 } from "./document.js";
-import { camelCase, expressPath, operationNameFromRoute, pascalCase } from "./names.js";
+import { camelCase, operationNameFromRoute, pascalCase } from "./names.js";
 import { essence, successContentTypes } from "./runtime/media-types.js";
 
 export interface ParameterModel {
@@ -66,7 +66,6 @@ export interface OperationModel {
   typeRef: string;
   method: HttpMethod;
   path: string;
-  expressPath: string;
   summary?: string;
   deprecated: boolean;
   parameters: ParameterModel[];
@@ -220,7 +219,6 @@ export function toOperationModel(
       : `paths[${JSON.stringify(path)}][${JSON.stringify(method)}]`,
     method,
     path,
-    expressPath: expressPath(path),
     ...(operation.summary ? { summary: operation.summary } : {}),
     deprecated: operation.deprecated === true,
     parameters,

@@ -43,8 +43,8 @@ export function createApp(options: AppOptions): Express {
   const { store, logger } = options;
   const app = express();
   app.disable("x-powered-by");
-  // Every response is Cache-Control: no-store (guards.ts), so no client revalidates with
-  // an ETag; hashing each 35 KB page for one would be work for nothing.
+  // Every operation's response is Cache-Control: no-store (guards.ts), so no client
+  // revalidates with an ETag; hashing each 35 KB page for one would be work for nothing.
   app.set("etag", false);
   app.set("query parser", "simple");
   // Every response names its request, logged or not, so a client can quote it.
@@ -74,7 +74,6 @@ export function createApp(options: AppOptions): Express {
   const exposeErrors = options.development ?? false;
   const onError = (error: unknown, req: express.Request) => (req.log ?? logger).error({ err: error }, "request failed");
   app.use(securityHeaders());
-  app.use(docsRoutes());
   app.use(operationGuards());
   app.use(
     createRouter(listCustomersHandlers(store), {
@@ -87,6 +86,9 @@ export function createApp(options: AppOptions): Express {
       validateResponses: options.validateResponses ?? options.validate ?? true,
     }),
   );
+  // After the operations: the generated router hands on only paths the spec does not
+  // declare, so API requests never pass through the docs routes.
+  app.use(docsRoutes());
   app.use(notFoundHandler(), errorHandler({ errorBody, exposeErrors, onError }));
   return app;
 }

@@ -1,6 +1,6 @@
 // GET /openapi.json and GET /docs, open to everyone: the contract is public, and API
-// designers and frontend developers read it before they have credentials. Mounted ahead
-// of the generated router, whose security applies to every operation it serves.
+// designers and frontend developers read it before they have credentials. The generated
+// router's security applies only to the paths the spec declares, which these are not.
 import express, { type Response, type Router } from "express";
 import { PATHS } from "../config.js";
 import { errorResponse } from "./error-body.js";

@@ -1,9 +1,10 @@
 // What every response, and every operation of the spec, gets before the generated router
 // sees the request: hardening headers (helmet) and no caching of authenticated data. (A
 // body where the spec declares none is refused by the generated router itself.)
-import express, { type RequestHandler, type Router } from "express";
+import type { RequestHandler } from "express";
 import helmet from "helmet";
 import { apiSpec } from "../../generated/server.js";
+import { pathTable } from "../../generated/runtime/path-match.js";
 import { docsPolicy } from "./docs-policy.js";
 
 /**
@@ -22,16 +23,29 @@ export function docsSecurityHeaders(): RequestHandler {
   return helmet.contentSecurityPolicy({ useDefaults: false, directives: { ...docsPolicy, "frame-ancestors": ["'none'"] } });
 }
 
-// Customer data is per caller: no shared cache may keep it, no browser may store it.
-const noStore: RequestHandler = (_req, res, next) => {
-  res.setHeader("Cache-Control", "no-store");
-  next();
-};
-
-export function operationGuards(): Router {
-  const router = express.Router();
+/**
+ * Customer data is per caller: no shared cache may keep it, no browser may store it. The
+ * secured operations are found as the generated router finds them.
+ */
+export function operationGuards(): RequestHandler {
+  const secured = new Map<string, Set<string>>();
   for (const operation of apiSpec.operations) {
-    if (operation.security.length > 0) router[operation.method](operation.expressPath, noStore);
+    if (operation.security.length === 0) continue;
+    for (const base of apiSpec.basePaths) {
+      const path = `${base}${operation.path}`;
+      secured.set(path, (secured.get(path) ?? new Set()).add(operation.method.toUpperCase()));
+    }
   }
-  return router;
+  const find = pathTable(secured);
+  return (req, res, next) => {
+    let methods: Set<string> | undefined;
+    try {
+      methods = find(req.path)?.value;
+    } catch {
+      // A parameter that is not valid percent-encoding: the router's 400, not cached either.
+      methods = new Set([req.method]);
+    }
+    if (methods?.has(req.method) || (req.method === "HEAD" && methods?.has("GET"))) res.setHeader("Cache-Control", "no-store");
+    next();
+  };
 }

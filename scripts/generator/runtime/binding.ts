@@ -2,11 +2,12 @@
 // comma-joined / repeated / bracketed lists, empty values skipped. Where
 // express-openapi-validator checks the request, the result is written back as a canonical
 // query string for it to read.
-import type { Request, RequestHandler } from "express";
+import type { Request } from "express";
 import { badRequest } from "./errors.js";
 import type { FieldFailure } from "./handler.js";
 import { stateOf } from "./request-state.js";
 import type { OperationSpec, QueryParameterSpec } from "./spec.js";
+import type { Step } from "./step-chain.js";
 import { canonicalValue, encodeStrict, typed, typeError } from "./values.js";
 
 function splitList(raw: string, delimiter: string | undefined): string[] {
@@ -109,18 +110,13 @@ function bindPairs(
  * operation's request too (it has a body or header parameters), and reads the query from
  * the URL, so the URL is given the canonical query; otherwise it is left as the client sent it.
  */
-export function queryBinder(
-  operation: OperationSpec,
-  maxPairs: number,
-  passThrough: ReadonlySet<string>,
-  rewrite: boolean,
-): RequestHandler {
+export function queryBinder(operation: OperationSpec, maxPairs: number, passThrough: ReadonlySet<string>, rewrite: boolean): Step {
   const bindQuery = queryBinding(operation.query, maxPairs, passThrough);
-  return (req, _res, next) => {
+  return (req) => {
     const at = req.url.indexOf("?");
     const { query, values, errors } = bindQuery(at === -1 ? "" : req.url.slice(at + 1));
     const tooMany = errors.find((e) => e.code === "TooManyParameters");
-    if (tooMany) return next(badRequest([tooMany]));
+    if (tooMany) throw badRequest([tooMany]);
     const state = stateOf(req);
     state.bindingErrors = errors;
     state.query = values;
@@ -133,7 +129,6 @@ export function queryBinder(
       // The validator re-reads the raw query from originalUrl; it must see the canonical one.
       req.originalUrl = query ? `${originalPath}?${query}` : originalPath;
     }
-    next();
   };
 }
 

@@ -2,10 +2,11 @@
 // Path parameters in `label` or `matrix` style are rewritten to `simple` style in the URL
 // the validator reads, because express-openapi-validator knows only `simple` paths (it
 // rejects a non-exploded `label` list outright); router.ts hands it a spec that says so.
-import type { Request, RequestHandler } from "express";
+import type { Request } from "express";
 import type { FieldFailure } from "./handler.js";
 import { stateOf } from "./request-state.js";
 import type { OperationSpec, PathParameterSpec, ValueSpec } from "./spec.js";
+import type { Step } from "./step-chain.js";
 import { canonicalValue, encodeStrict, typed, typeError } from "./values.js";
 
 /** The items of one path value as its style writes them, or undefined when it is not in that style. */
@@ -101,9 +102,9 @@ function withPath(url: string, rewrite: (pathname: string) => string): string {
   return at === -1 ? rewrite(url) : `${rewrite(url.slice(0, at))}${url.slice(at)}`;
 }
 
-export function requestBinder(operation: OperationSpec): RequestHandler {
+export function requestBinder(operation: OperationSpec): Step {
   const restyle = operation.pathParameters.some((p) => p.style !== "simple");
-  return (req, _res, next) => {
+  return (req) => {
     const state = stateOf(req);
     const path = bindPath(req.params as Record<string, string | undefined>, operation.pathParameters);
     const cookies = parseCookies(req.get("cookie"));
@@ -122,7 +123,6 @@ export function requestBinder(operation: OperationSpec): RequestHandler {
       req.url = withPath(req.url, rewrite);
       req.originalUrl = withPath(req.originalUrl, rewrite);
     }
-    next();
   };
 }
 
@@ -131,9 +131,9 @@ export function requestBinder(operation: OperationSpec): RequestHandler {
  * whose text is its type is converted, so `price=9.5` validates as a number; text that is
  * not (`price=cheap`) is left for the validator to report.
  */
-export function formBodyTyper(operation: OperationSpec): RequestHandler {
+export function formBodyTyper(operation: OperationSpec): Step {
   const fields = Object.entries(operation.formFields ?? {});
-  return (req, _res, next) => {
+  return (req) => {
     if (req.is("application/x-www-form-urlencoded") && req.body && typeof req.body === "object") {
       const body = req.body as Record<string, unknown>;
       for (const [name, type] of fields) {
@@ -143,6 +143,5 @@ export function formBodyTyper(operation: OperationSpec): RequestHandler {
         if (canonical !== undefined) body[name] = typed(canonical, spec);
       }
     }
-    next();
   };
 }

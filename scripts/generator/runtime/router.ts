@@ -1,6 +1,6 @@
 // The router: per operation, security, lenient binding, body parsing,
 // express-openapi-validator (requests and responses), the handler, and the error shape.
-import express, { type Request, type RequestHandler, type Router } from "express";
+import express, { type Request, type RequestHandler, type Response } from "express";
 import * as OpenApiValidator from "express-openapi-validator";
 import { queryBinder } from "./binding.js";
 import { badRequest, errorHandler, RouterError } from "./errors.js";
@@ -8,10 +8,12 @@ import type { AnyHandler, Caller, RouterOptions, UploadedFile } from "./handler.
 import { successContentTypes } from "./media-types.js";
 import { negotiate, sendBody } from "./negotiation.js";
 import { type ParameterCheck, parameterCheck } from "./parameter-check.js";
+import { pathTable } from "./path-match.js";
 import { formBodyTyper, requestBinder } from "./request-binding.js";
 import { stateOf } from "./request-state.js";
 import { authorizer } from "./security.js";
-import type { ApiSpec, HttpMethod, OperationSpec } from "./spec.js";
+import type { ApiSpec, OperationSpec } from "./spec.js";
+import { chain, fromMiddleware, type Step } from "./step-chain.js";
 import { validatorDocument } from "./validator-document.js";
 
 function declaredHeaders(req: Request, names: readonly string[]): Record<string, unknown> {
@@ -45,77 +47,68 @@ function apiKeyQueryNames(operation: OperationSpec, spec: ApiSpec): Set<string> 
 }
 
 /** One 400 for every finding of binding and of the parameter schemas, binding's first. */
-function checkParameters(check: ParameterCheck): RequestHandler {
-  return (req, _res, next) => {
+function checkParameters(check: ParameterCheck): Step {
+  return (req) => {
     const state = stateOf(req);
     const found = check({ query: state.query ?? {}, path: state.path ?? {}, cookie: state.cookies ?? {} });
-    if (found.length === 0) return next();
+    if (found.length === 0) return;
     const binding = state.bindingErrors ?? [];
-    next(badRequest([...binding, ...found.filter((f) => !binding.some((b) => b.field === f.field))]));
+    throw badRequest([...binding, ...found.filter((f) => !binding.some((b) => b.field === f.field))]);
   };
 }
 
-function invoke(operation: OperationSpec, handler: AnyHandler, validateResponses: boolean): RequestHandler {
+function invoke(operation: OperationSpec, handler: AnyHandler, validateResponses: boolean): Step {
   const offered = successContentTypes(Object.entries(operation.responses));
-  return async (req, res, next) => {
-    try {
-      const state = stateOf(req);
-      const bindingErrors = state.bindingErrors ?? [];
-      if (bindingErrors.length > 0) throw badRequest(bindingErrors);
-      const accept = negotiate(req, operation, offered);
-      const result = await handler({
-        // The binder's typed values, not the validator's coercion: handlers get the same
-        // input whether request validation is on or off.
-        query: state.query ?? {},
-        path: state.path ?? {},
-        headers: declaredHeaders(req, operation.headers),
-        cookies: state.cookies ?? {},
-        body: req.body,
-        files: uploadedFiles(req),
-        caller: state.caller,
-        accept,
-        request: req,
-      });
-      const declared =
-        operation.responses[String(result.status)] ?? operation.responses[`${String(result.status)[0]}XX`] ?? operation.responses.default;
-      if (!declared) throw new Error(`${operation.name} returned status ${result.status}, which the spec does not declare`);
-      const contentType = result.contentType ?? declared[0];
-      if (contentType && declared.length > 0 && !declared.includes(contentType)) {
-        throw new Error(`${operation.name} returned ${contentType} for status ${result.status}, which the spec does not declare`);
-      }
-      for (const [name, value] of Object.entries(result.headers ?? {})) {
-        if (value !== undefined) res.setHeader(name, String(value));
-      }
-      res.status(result.status);
-      if (!contentType) {
-        res.end();
-        return;
-      }
-      await sendBody(res, contentType, result.body, validateResponses);
-    } catch (error) {
-      next(error);
+  return async (req, res) => {
+    const state = stateOf(req);
+    const bindingErrors = state.bindingErrors ?? [];
+    if (bindingErrors.length > 0) throw badRequest(bindingErrors);
+    const accept = negotiate(req, operation, offered);
+    const result = await handler({
+      // The binder's typed values, not the validator's coercion: handlers get the same
+      // input whether request validation is on or off.
+      query: state.query ?? {},
+      path: state.path ?? {},
+      headers: declaredHeaders(req, operation.headers),
+      cookies: state.cookies ?? {},
+      body: req.body,
+      files: uploadedFiles(req),
+      caller: state.caller,
+      accept,
+      request: req,
+    });
+    const declared =
+      operation.responses[String(result.status)] ?? operation.responses[`${String(result.status)[0]}XX`] ?? operation.responses.default;
+    if (!declared) throw new Error(`${operation.name} returned status ${result.status}, which the spec does not declare`);
+    const contentType = result.contentType ?? declared[0];
+    if (contentType && declared.length > 0 && !declared.includes(contentType)) {
+      throw new Error(`${operation.name} returned ${contentType} for status ${result.status}, which the spec does not declare`);
     }
+    for (const [name, value] of Object.entries(result.headers ?? {})) {
+      if (value !== undefined) res.setHeader(name, String(value));
+    }
+    res.status(result.status);
+    if (!contentType) {
+      res.end();
+      return;
+    }
+    await sendBody(res, contentType, result.body, validateResponses);
   };
 }
 
-/** The operation's route under each server's base path (already in Express syntax). */
+/** The operation's path under each server's base path. */
 function routePaths(spec: ApiSpec, operation: OperationSpec): string[] {
-  return spec.basePaths.map((base) => `${base}${operation.expressPath}`);
+  return spec.basePaths.map((base) => `${base}${operation.path}`);
 }
 
-function methodNotAllowed(allowed: readonly HttpMethod[]): RequestHandler {
-  const allow = allowed.map((m) => m.toUpperCase()).join(", ");
-  return (req, res, next) => {
-    res.setHeader("Allow", allow);
-    next(
-      new RouterError({
-        status: 405,
-        code: "MethodNotAllowed",
-        message: `${req.method} is not allowed on ${req.path}; use ${allow}`,
-        errors: [],
-      }),
-    );
-  };
+function methodNotAllowed(req: Request, res: Response, allow: string): RouterError {
+  res.setHeader("Allow", allow);
+  return new RouterError({
+    status: 405,
+    code: "MethodNotAllowed",
+    message: `${req.method} is not allowed on ${req.path}; use ${allow}`,
+    errors: [],
+  });
 }
 
 const bindsPathOrCookies = (operation: OperationSpec) => operation.pathParameters.length > 0 || operation.cookies.length > 0;
@@ -130,35 +123,40 @@ function hasBody(req: Request): boolean {
  * anything is parsed or buffered; the connection closes after the answer, so the rest of
  * the body is never read either.
  */
-function refuseBody(operation: OperationSpec): RequestHandler {
+function refuseBody(operation: OperationSpec): Step {
   const message = `${operation.method.toUpperCase()} ${operation.path} takes no request body.`;
-  return (req, _res, next) => {
-    if (!hasBody(req)) return next();
-    next(
-      new RouterError(
-        { status: 400, code: "BodyNotAllowed", message, errors: [{ field: "body", code: "BodyNotAllowed", message }] },
-        { Connection: "close" },
-      ),
+  return (req) => {
+    if (!hasBody(req)) return;
+    throw new RouterError(
+      { status: 400, code: "BodyNotAllowed", message, errors: [{ field: "body", code: "BodyNotAllowed", message }] },
+      { Connection: "close" },
     );
   };
 }
 
+/** The operations of one path, by request method (uppercase, as Node gives it). */
+interface PathOperations {
+  readonly byMethod: Map<string, RequestHandler>;
+  /** The Allow header of a 405. */
+  allow: string;
+}
+
 /**
  * Wires every operation: security, lenient binding, express-openapi-validator (requests
- * and responses), the handler, and the error shape. Routes the spec does not declare fall
- * through to whatever the app mounts next.
+ * and responses), the handler, and the error shape. One middleware finds the operation
+ * and runs its steps; requests for paths the spec does not declare fall through to
+ * whatever the app mounts next.
  */
 export function createOperationRouter<TCaller extends Caller, TErrorBody>(
   spec: ApiSpec,
   handlers: object,
   options: RouterOptions<TCaller, TErrorBody>,
-): Router {
+): RequestHandler {
   const table = handlers as Readonly<Record<string, AnyHandler | undefined>>;
   const opts = options as RouterOptions<Caller, unknown>;
-  const router = express.Router();
   const validateRequests = options.validateRequests !== false;
   const validateResponses = options.validateResponses !== false;
-  const validator = (requests: boolean) =>
+  const validator = (requests: boolean): RequestHandler[] =>
     OpenApiValidator.middleware({
       apiSpec: validatorDocument(spec.document) as never,
       validateRequests: requests ? { allErrors: true, allowUnknownQueryParameters: false } : false,
@@ -171,7 +169,6 @@ export function createOperationRouter<TCaller extends Caller, TErrorBody>(
   const needsValidator = (operation: OperationSpec) => validateRequests && (operation.takesBody || operation.headers.length > 0);
   const withRequests = spec.operations.some(needsValidator) ? validator(true) : [];
   const responsesOnly = validateResponses && !spec.operations.every(needsValidator) ? validator(false) : [];
-  const validatorsFor = (operation: OperationSpec): RequestHandler[] => (needsValidator(operation) ? withRequests : responsesOnly);
   const bodyParsers = [
     express.json({ limit: "1mb", type: ["application/json", "application/*+json"] }),
     express.text({ type: "text/*", limit: "1mb" }),
@@ -179,29 +176,48 @@ export function createOperationRouter<TCaller extends Caller, TErrorBody>(
     express.raw({ type: "application/octet-stream", limit: "10mb" }),
   ];
   const maxPairs = options.maxQueryPairs ?? 256;
+  const onError = errorHandler(opts);
+  const paths = new Map<string, PathOperations>();
   for (const operation of spec.operations) {
     const handler = table[operation.name];
     if (!handler) throw new Error(`No handler for operation ${operation.name}`);
-    router[operation.method](
-      routePaths(spec, operation),
-      ...(operation.takesBody ? [] : [refuseBody(operation)]),
-      authorizer(operation, spec, opts),
-      queryBinder(operation, maxPairs, apiKeyQueryNames(operation, spec), needsValidator(operation)),
-      // Steps with nothing to do for an operation are not mounted: each is a layer Express
-      // dispatches through on every request.
-      ...(bindsPathOrCookies(operation) || needsValidator(operation) ? [requestBinder(operation)] : []),
-      ...(validateRequests ? [checkParameters(parameterCheck(spec.document, operation))] : []),
-      ...(operation.takesBody ? [bodyParsers] : []),
-      ...(operation.formFields ? [formBodyTyper(operation)] : []),
-      ...validatorsFor(operation),
-      invoke(operation, handler, validateResponses),
+    const validates = needsValidator(operation);
+    // A step with nothing to do for an operation is left out rather than run to pass the request on.
+    const steps = chain(
+      [
+        ...(operation.takesBody ? [] : [refuseBody(operation)]),
+        ...(operation.security.length > 0 ? [authorizer(operation, spec, opts)] : []),
+        queryBinder(operation, maxPairs, apiKeyQueryNames(operation, spec), validates),
+        ...(bindsPathOrCookies(operation) || validates ? [requestBinder(operation)] : []),
+        ...(validateRequests ? [checkParameters(parameterCheck(spec.document, operation))] : []),
+        ...(operation.takesBody ? bodyParsers.map(fromMiddleware) : []),
+        ...(operation.formFields ? [formBodyTyper(operation)] : []),
+        ...(validates ? withRequests : responsesOnly).map(fromMiddleware),
+        invoke(operation, handler, validateResponses),
+      ],
+      onError,
     );
+    for (const path of routePaths(spec, operation)) {
+      const operations = paths.get(path) ?? { byMethod: new Map(), allow: "" };
+      operations.byMethod.set(operation.method.toUpperCase(), steps);
+      operations.allow = [...operations.byMethod.keys()].join(", ");
+      paths.set(path, operations);
+    }
   }
-  const methodsByPath = new Map<string, HttpMethod[]>();
-  for (const operation of spec.operations) {
-    for (const path of routePaths(spec, operation)) methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), operation.method]);
-  }
-  for (const [path, methods] of methodsByPath) router.all(path, methodNotAllowed(methods));
-  router.use(errorHandler(opts));
-  return router;
+  const find = pathTable(paths);
+  return (req, res, next) => {
+    let found: ReturnType<typeof find>;
+    try {
+      found = find(req.path);
+    } catch (error) {
+      return onError(error, req, res, next);
+    }
+    if (!found) return next();
+    const { byMethod, allow } = found.value;
+    // As Express's router: a HEAD request is answered by the GET operation unless one is declared for HEAD.
+    const steps = byMethod.get(req.method) ?? (req.method === "HEAD" ? byMethod.get("GET") : undefined);
+    if (!steps) return onError(methodNotAllowed(req, res, allow), req, res, next);
+    req.params = found.params;
+    steps(req, res, next);
+  };
 }

@@ -1,11 +1,12 @@
 // Security: the router parses credentials for the schemes the operation allows, the app
 // verifies them, and the router enforces the role names listed in the requirement.
-import type { Request, RequestHandler } from "express";
+import type { Request } from "express";
 import { RouterError } from "./errors.js";
 import type { Caller, Credentials, RouterOptions } from "./handler.js";
 import { parseCookies } from "./request-binding.js";
 import { stateOf } from "./request-state.js";
 import type { ApiSpec, OperationSpec, SecuritySchemeSpec } from "./spec.js";
+import type { Step } from "./step-chain.js";
 
 function parseCredentials(req: Request, name: string, scheme: SecuritySchemeSpec): Credentials | undefined | "malformed" {
   if (scheme.type === "apiKey") {
@@ -100,18 +101,13 @@ async function authorize<TCaller extends Caller>(
   throw unauthorized("Not Authenticated", challenge);
 }
 
-export function authorizer(operation: OperationSpec, spec: ApiSpec, options: RouterOptions<Caller, unknown>): RequestHandler {
-  if (operation.security.length === 0) return (_req, _res, next) => next();
+/** The security step of an operation that declares security. */
+export function authorizer(operation: OperationSpec, spec: ApiSpec, options: RouterOptions<Caller, unknown>): Step {
   // The same for every request of the operation: worked out once.
   const challenge = challenges(operation, spec.securitySchemes, options.realm ?? "api");
   const requirements = requirementsOf(operation, spec);
   const optional = operation.security.some((requirement) => Object.keys(requirement).length === 0);
-  return async (req, _res, next) => {
-    try {
-      stateOf(req).caller = await authorize(req, requirements, optional, options, challenge);
-      next();
-    } catch (error) {
-      next(error);
-    }
+  return async (req) => {
+    stateOf(req).caller = await authorize(req, requirements, optional, options, challenge);
   };
 }
