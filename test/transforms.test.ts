@@ -5,7 +5,7 @@ import { queryBinding } from "../scripts/generator/runtime/binding.js";
 import { validatorFieldFailure } from "../scripts/generator/runtime/field-failures.js";
 import { serializeParameter } from "../scripts/generator/runtime/client-serialize.js";
 import { RouterError } from "../scripts/generator/runtime/errors.js";
-import { pathTable } from "../scripts/generator/runtime/path-match.js";
+import { forMethod, pathTable } from "../scripts/generator/runtime/path-match.js";
 import { chain, fromMiddleware, type Step } from "../scripts/generator/runtime/step-chain.js";
 import { byteStream } from "../scripts/generator/runtime/client-transport.js";
 import type { QueryParameterSpec } from "../scripts/generator/runtime/spec.js";
@@ -163,6 +163,21 @@ describe("pathTable", () => {
     expect(find("/files/report.tar.gz")?.params).toEqual({ name: "report", ext: "tar.gz" });
     expect(find("/items/")).toBeUndefined();
     expect(find("/items/a/b")).toBeUndefined();
+  });
+
+  it("answers HEAD with GET unless HEAD is declared, and nothing else for another method", () => {
+    expect(forMethod(new Map([["GET", "get"]]), "HEAD")).toBe("get");
+    expect(
+      forMethod(
+        new Map([
+          ["GET", "get"],
+          ["HEAD", "head"],
+        ]),
+        "HEAD",
+      ),
+    ).toBe("head");
+    expect(forMethod(new Map([["GET", "get"]]), "POST")).toBeUndefined();
+    expect(forMethod(new Map([["POST", "post"]]), "HEAD")).toBeUndefined();
   });
 
   it("answers a parameter that is not valid percent-encoding with a 400 naming it", () => {

@@ -37,6 +37,14 @@ function templatePattern(template: string): { pattern: RegExp; names: string[] }
   return { pattern: new RegExp(`^${source}/?$`, "i"), names };
 }
 
+/**
+ * What answers `method` among a path's operations keyed by method (uppercase, as Node
+ * gives it): as Express's router, a HEAD request is answered by GET unless HEAD is declared.
+ */
+export function forMethod<T>(byMethod: ReadonlyMap<string, T>, method: string): T | undefined {
+  return byMethod.get(method) ?? (method === "HEAD" ? byMethod.get("GET") : undefined);
+}
+
 /** A path without its one optional trailing slash, lowercased: the key of a template with no parameters. */
 function staticKey(path: string): string {
   return (path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path).toLowerCase();

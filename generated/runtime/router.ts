@@ -9,7 +9,7 @@ import type { AnyHandler, Caller, RouterOptions, UploadedFile } from "./handler.
 import { successContentTypes } from "./media-types.js";
 import { negotiate, sendBody } from "./negotiation.js";
 import { type ParameterCheck, parameterCheck } from "./parameter-check.js";
-import { pathTable } from "./path-match.js";
+import { forMethod, pathTable } from "./path-match.js";
 import { formBodyTyper, requestBinder } from "./request-binding.js";
 import { stateOf } from "./request-state.js";
 import { authorizer } from "./security.js";
@@ -215,8 +215,7 @@ export function createOperationRouter<TCaller extends Caller, TErrorBody>(
     }
     if (!found) return next();
     const { byMethod, allow } = found.value;
-    // As Express's router: a HEAD request is answered by the GET operation unless one is declared for HEAD.
-    const steps = byMethod.get(req.method) ?? (req.method === "HEAD" ? byMethod.get("GET") : undefined);
+    const steps = forMethod(byMethod, req.method);
     if (!steps) return onError(methodNotAllowed(req, res, allow), req, res, next);
     req.params = found.params;
     steps(req, res, next);

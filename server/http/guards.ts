@@ -4,7 +4,7 @@
 import type { RequestHandler } from "express";
 import helmet from "helmet";
 import { apiSpec } from "../../generated/server.js";
-import { pathTable } from "../../generated/runtime/path-match.js";
+import { forMethod, pathTable } from "../../generated/runtime/path-match.js";
 import { docsPolicy } from "./docs-policy.js";
 
 /**
@@ -28,24 +28,25 @@ export function docsSecurityHeaders(): RequestHandler {
  * secured operations are found as the generated router finds them.
  */
 export function operationGuards(): RequestHandler {
-  const secured = new Map<string, Set<string>>();
+  const secured = new Map<string, Map<string, true>>();
   for (const operation of apiSpec.operations) {
     if (operation.security.length === 0) continue;
     for (const base of apiSpec.basePaths) {
       const path = `${base}${operation.path}`;
-      secured.set(path, (secured.get(path) ?? new Set()).add(operation.method.toUpperCase()));
+      secured.set(path, (secured.get(path) ?? new Map()).set(operation.method.toUpperCase(), true));
     }
   }
   const find = pathTable(secured);
   return (req, res, next) => {
-    let methods: Set<string> | undefined;
+    let isSecured: boolean;
     try {
-      methods = find(req.path)?.value;
+      const methods = find(req.path)?.value;
+      isSecured = methods !== undefined && forMethod(methods, req.method) === true;
     } catch {
       // A parameter that is not valid percent-encoding: the router's 400, not cached either.
-      methods = new Set([req.method]);
+      isSecured = true;
     }
-    if (methods?.has(req.method) || (req.method === "HEAD" && methods?.has("GET"))) res.setHeader("Cache-Control", "no-store");
+    if (isSecured) res.setHeader("Cache-Control", "no-store");
     next();
   };
 }
