@@ -1,4 +1,4 @@
-// npm run bench [-- --duration 5 --requests N --connections 10 --sizes 10000,100000,1000000 --rounds 5 --workers 2 --smoke --no-postgres]
+// npm run bench [-- --duration 5 --requests N --connections 10 --sizes 10000,100000,1000000 --rounds 7 --workers 2 --smoke --no-postgres]
 //
 // Every number is measured in this one run, side by side, against servers in their own
 // processes on 127.0.0.1 (autocannon, bounded in time, or in requests with --requests):
@@ -35,7 +35,7 @@ const { values: opts } = parseArgs({
     smoke: { type: "boolean", default: false },
     "no-postgres": { type: "boolean", default: false },
     out: { type: "string", default: "BENCHMARKS.md" },
-    rounds: { type: "string", default: "5" },
+    rounds: { type: "string", default: "7" },
     workers: { type: "string", default: String(Math.max(2, os.availableParallelism())) },
   },
 });

@@ -1,8 +1,8 @@
 // The default page on every server that could answer it, measured in one run: the limit,
 // our app without and with validation, the compiled build alone and with workers, the
-// Fastify peer, and the Prism mock. Rounds interleave the servers, and each figure is
-// the median of its rounds, so a noisy neighbour on a shared machine skews one round of
-// every server, not one server.
+// Fastify peer, and the Prism mock. Rounds interleave the servers, each round in a rotated
+// order, and each figure is the median of its rounds, so a noisy neighbour on a shared
+// machine skews one round of every server, not one server.
 import { isDeepStrictEqual } from "node:util";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
@@ -81,7 +81,10 @@ export async function sideBySide(o: SideBySideOptions): Promise<{ section: strin
   }
   const runs = new Map<string, Measured[]>();
   for (let round = 1; round <= o.rounds; round++) {
-    for (const [label, server] of servers) {
+    // Each round starts one server later, so no server always follows the same neighbour
+    // (the slow c-dev, say) or always runs at the same point of a round.
+    const shift = (round - 1) % servers.length;
+    for (const [label, server] of [...servers.slice(shift), ...servers.slice(0, shift)]) {
       o.say(`  round ${round}/${o.rounds}: ${label}`);
       runs.set(label, [...(runs.get(label) ?? []), await load(`${server.url}/customers`, auth("sysadmin"), o.connections, o.bound)]);
     }
