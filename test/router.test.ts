@@ -175,6 +175,13 @@ describe("security", () => {
     expect(json.responseStatus).toMatchObject({ errorCode: "Unauthorized", message: "Not Authenticated" });
   });
 
+  it("marks every answer of a secured operation no-store, its errors too", async () => {
+    for (const headers of [admin, {}]) {
+      const { response } = await get("/customers", headers);
+      expect(response.headers.get("cache-control"), JSON.stringify(headers)).toBe("no-store");
+    }
+  });
+
   it("answers 401 for a wrong password and for a malformed header", async () => {
     expect((await get("/customers", { authorization: basic("admin", "wrong") })).status).toBe(401);
     expect((await get("/customers", { authorization: "Basic %%%" })).status).toBe(401);

@@ -101,7 +101,8 @@ function routePaths(spec: ApiSpec, operation: OperationSpec): string[] {
   return spec.basePaths.map((base) => `${base}${operation.path}`);
 }
 
-function methodNotAllowed(req: Request, res: Response, allow: string): RouterError {
+function methodNotAllowed(req: Request, res: Response, declared: ReadonlyMap<string, unknown>): RouterError {
+  const allow = [...declared.keys()].join(", ");
   res.setHeader("Allow", allow);
   return new RouterError({
     status: 405,
@@ -134,12 +135,13 @@ function refuseBody(operation: OperationSpec): Step {
   };
 }
 
-/** The operations of one path, by request method (uppercase, as Node gives it). */
-interface PathOperations {
-  readonly byMethod: Map<string, RequestHandler>;
-  /** The Allow header of a 405. */
-  allow: string;
-}
+/**
+ * A secured operation's answers are per caller, its errors included: no shared cache may
+ * keep them and no browser may store them. A handler's own headers may say otherwise.
+ */
+const noStore: Step = (_req, res) => {
+  res.setHeader("Cache-Control", "no-store");
+};
 
 /**
  * Wires every operation: security, lenient binding, express-openapi-validator (requests
@@ -177,16 +179,19 @@ export function createOperationRouter<TCaller extends Caller, TErrorBody>(
   ];
   const maxPairs = options.maxQueryPairs ?? 256;
   const onError = errorHandler(opts);
-  const paths = new Map<string, PathOperations>();
+  // Each path's operations by request method, uppercase as Node gives it.
+  const paths = new Map<string, Map<string, RequestHandler>>();
   for (const operation of spec.operations) {
     const handler = table[operation.name];
     if (!handler) throw new Error(`No handler for operation ${operation.name}`);
     const validates = needsValidator(operation);
+    const secured = operation.security.length > 0;
     // A step with nothing to do for an operation is left out rather than run to pass the request on.
     const steps = chain(
       [
+        ...(secured ? [noStore] : []),
         ...(operation.takesBody ? [] : [refuseBody(operation)]),
-        ...(operation.security.length > 0 ? [authorizer(operation, spec, opts)] : []),
+        ...(secured ? [authorizer(operation, spec, opts)] : []),
         queryBinder(operation, maxPairs, apiKeyQueryNames(operation, spec), validates),
         ...(bindsPathOrCookies(operation) || validates ? [requestBinder(operation)] : []),
         ...(validateRequests ? [checkParameters(parameterCheck(spec.document, operation))] : []),
@@ -198,10 +203,7 @@ export function createOperationRouter<TCaller extends Caller, TErrorBody>(
       onError,
     );
     for (const path of routePaths(spec, operation)) {
-      const operations = paths.get(path) ?? { byMethod: new Map(), allow: "" };
-      operations.byMethod.set(operation.method.toUpperCase(), steps);
-      operations.allow = [...operations.byMethod.keys()].join(", ");
-      paths.set(path, operations);
+      paths.set(path, (paths.get(path) ?? new Map()).set(operation.method.toUpperCase(), steps));
     }
   }
   const find = pathTable(paths);
@@ -213,9 +215,8 @@ export function createOperationRouter<TCaller extends Caller, TErrorBody>(
       return onError(error, req, res, next);
     }
     if (!found) return next();
-    const { byMethod, allow } = found.value;
-    const steps = forMethod(byMethod, req.method);
-    if (!steps) return onError(methodNotAllowed(req, res, allow), req, res, next);
+    const steps = forMethod(found.value, req.method);
+    if (!steps) return onError(methodNotAllowed(req, res, found.value), req, res, next);
     req.params = found.params;
     steps(req, res, next);
   };
