@@ -315,21 +315,25 @@ function countByNames(db: Reader, r: Resolved, trace?: TracedStatement[]): numbe
   if (!name?.phrase) return undefined;
   const [other, ...more] = r.terms.filter((t) => t !== name);
   if (more.length > 0) return undefined;
-  const match = "(SELECT rowid FROM customer_names_fts WHERE customer_names_fts MATCH ?)";
+  // The matching names drive (CROSS JOIN), in rowid order as FTS5 gives them, each one
+  // primary-key probe of the per-tag or per-account counts. An IN list sorted the names
+  // into a temporary index first: 3.6 against 2.7 ms for 'dental' and one tag at 1M.
+  const names = "customer_names_fts f CROSS JOIN";
   let sql: string;
   let params: unknown[];
   if (!other) {
-    // CROSS JOIN: the matching names drive, each one rowid lookup.
-    sql = `SELECT coalesce(sum(n.customer_count), 0) FROM customer_names_fts f CROSS JOIN customer_names n ON n.seq = f.rowid
+    sql = `SELECT coalesce(sum(n.customer_count), 0) FROM ${names} customer_names n ON n.seq = f.rowid
       WHERE customer_names_fts MATCH ?`;
     params = [name.phrase];
   } else if (other.kind === "tags" && other.tagSeqs?.length === 1) {
-    // IN: the matching names are sorted first, so the probes go through tag_names in key order.
-    sql = `SELECT coalesce(sum(customer_count), 0) FROM tag_names WHERE name_seq IN ${match} AND tag_seq = ?`;
-    params = [name.phrase, other.tagSeqs[0]];
+    sql = `SELECT coalesce(sum(t.customer_count), 0) FROM ${names} tag_names t ON t.name_seq = f.rowid AND t.tag_seq = ?
+      WHERE customer_names_fts MATCH ?`;
+    params = [other.tagSeqs[0], name.phrase];
   } else if (other.kind === "accounts") {
-    sql = `SELECT coalesce(sum(customer_count), 0) FROM account_names
-      WHERE name_seq IN ${match} AND account_id IN (SELECT value FROM json_each(?))`;
+    // One range of the name's accounts, each tested against the list: 4.0 against 5.0 ms
+    // for 'dental' in two accounts, and against 5.6 with the list as a second join.
+    sql = `SELECT coalesce(sum(t.customer_count), 0) FROM ${names} account_names t ON t.name_seq = f.rowid
+      WHERE customer_names_fts MATCH ? AND t.account_id IN (SELECT value FROM json_each(?))`;
     params = [name.phrase, JSON.stringify(other.accountIds)];
   } else return undefined;
   return db.value<number>("count (by names)", sql, params, trace) ?? 0;
