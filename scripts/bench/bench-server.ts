@@ -1,4 +1,4 @@
-// One server under benchmark, in its own process so that autocannon (in the parent) never
+// One server under benchmark, in its own process so that the load (in the parent) never
 // shares its event loop. Prints `listening <port>` when ready.
 //
 //   bench-server.ts bare <file>              node:http answering the bytes in <file>, precomputed

@@ -1,7 +1,7 @@
 // npm run bench [-- --duration 5 --requests N --connections 10 --sizes 10000,100000,1000000 --rounds 7 --workers 2 --smoke --no-postgres]
 //
 // Every number is measured in this one run, side by side, against servers in their own
-// processes on 127.0.0.1 (autocannon, bounded in time, or in requests with --requests):
+// processes on 127.0.0.1 (load-client.ts, bounded in time, or in requests with --requests):
 //   - the default page on (a) bare node:http sending the same bytes, (b) our Express app
 //     with validation off, (c) our server as shipped, compiled and with workers, (e) the
 //     Fastify peer, (d) the Prism mock (side-by-side.ts);
@@ -20,7 +20,7 @@ import { demoData } from "../../server/demo/demo-data.js";
 import { seedDatabase } from "../../server/demo/seed.js";
 import { openStore, resetStore } from "../../server/store/open.js";
 import { formatTable } from "../../client/table.js";
-import { type Bound, drain, peakRssMb, serviceTime } from "./measure.js";
+import { type Bound, drain, formatMs as ms, peakRssMb, serviceTime } from "./measure.js";
 import { benchPostgres } from "./postgres.js";
 import { auth, formatMarkdown, startApp, startAppOn } from "./servers.js";
 import { sideBySide } from "./side-by-side.js";
@@ -88,8 +88,6 @@ async function ensureDatabase(size: number): Promise<void> {
   });
   say(`  seeded in ${(result.elapsedMs / 1000).toFixed(1)} s`);
 }
-
-const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1));
 
 // ---------------------------------------------------------------------------------------
 // Scenarios, with ids taken from the deterministic demo data of the largest database.

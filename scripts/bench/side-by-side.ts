@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from "node:util";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { buildIfStale } from "../build.js";
-import { type Bound, load, type Measured } from "./measure.js";
+import { type Bound, formatMs, load, type Measured } from "./measure.js";
 import {
   auth,
   formatMarkdown,
@@ -115,8 +115,8 @@ export async function sideBySide(o: SideBySideOptions): Promise<{ section: strin
         label,
         m.rps.toFixed(0),
         each.map((r) => r.toFixed(0)).join(" / "),
-        String(m.p50),
-        String(m.p99),
+        formatMs(m.p50),
+        formatMs(m.p99),
         String(m.errors),
         (m.rps / limit).toFixed(3),
         (m.rps / rps("(d)")).toFixed(2),
