@@ -90,7 +90,7 @@ export class BulkLoader {
     const grams = this.reader.stmt(`INSERT INTO customers_grams(rowid, grams) VALUES (?, ?)`);
     const tagRow = this.reader.stmt(`INSERT INTO customer_tags(tag_seq, customer_seq) VALUES (?, ?)`);
     const tagSeqs = new Map(
-      (this.reader.stmt(`SELECT id, seq FROM tags`).raw(false).all() as { id: string; seq: number }[]).map((t) => [t.id, t.seq]),
+      (this.reader.objects(`SELECT id, seq FROM tags`).all() as { id: string; seq: number }[]).map((t) => [t.id, t.seq]),
     );
     this.db.transaction(() => {
       const seqs: number[] = [];

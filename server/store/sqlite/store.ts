@@ -161,7 +161,7 @@ export class SqliteCustomerStore implements Store {
       const reader = new Reader(conn);
       let batch: number[] = [];
       const flush = () => read(reader, batch);
-      for (const row of reader.stmt(built.sql).raw(false).iterate(built.params) as IterableIterator<{ seq: number }>) {
+      for (const row of reader.objects(built.sql).iterate(built.params) as IterableIterator<{ seq: number }>) {
         batch.push(row.seq);
         if (batch.length < STREAM_BATCH) continue;
         for (const c of flush()) yield c;
@@ -200,9 +200,8 @@ export class SqliteCustomerStore implements Store {
 
   async isEmpty(): Promise<boolean> {
     const r = this.reader
-      .stmt(`SELECT NOT EXISTS (SELECT 1 FROM accounts) AND NOT EXISTS (SELECT 1 FROM customers)
+      .objects(`SELECT NOT EXISTS (SELECT 1 FROM accounts) AND NOT EXISTS (SELECT 1 FROM customers)
       AND NOT EXISTS (SELECT 1 FROM users) AS empty`)
-      .raw(false)
       .get() as { empty: number };
     return r.empty === 1;
   }

@@ -10,14 +10,13 @@ export class SqliteUserStore implements UserStore {
   ) {}
 
   async findUser(username: string): Promise<StoredUser | undefined> {
-    const row = this.reader.stmt(`SELECT * FROM users WHERE username = ?`).raw(false).get(username) as UserRow | undefined;
+    const row = this.reader.objects(`SELECT * FROM users WHERE username = ?`).get(username) as UserRow | undefined;
     return row && toUser(row);
   }
 
   async findApiKey(keyHash: string): Promise<StoredUser | undefined> {
     const row = this.reader
-      .stmt(`SELECT u.* FROM api_keys k JOIN users u ON u.username = k.username WHERE k.key_hash = ?`)
-      .raw(false)
+      .objects(`SELECT u.* FROM api_keys k JOIN users u ON u.username = k.username WHERE k.key_hash = ?`)
       .get(keyHash) as UserRow | undefined;
     return row && toUser(row);
   }
