@@ -81,7 +81,10 @@ describe("query plans", () => {
       [{ parentCustomerIds: [a.id] }, /customer_ancestors/],
       [{ parentCustomerIds: [a.id], shallowParent: true }, /customer_ancestors/],
       [{ tagIds: [tag] }, /USING PRIMARY KEY \(tag_seq=\?\)/],
-      [{ nameFilter: "dental" }, /customers_fts VIRTUAL TABLE INDEX/],
+      // By name: the matching distinct names, sorted, then each one's customers in order;
+      // only the customers of one name are sorted (by id), never every match.
+      [{ nameFilter: "dental" }, /customer_names_fts VIRTUAL TABLE INDEX[\s\S]*LAST TERM OF ORDER BY/],
+      [{ nameFilter: "dental", sortField: "dateCreated" }, /customers_fts VIRTUAL TABLE INDEX/],
       [{ scope: { kind: "subtree", customerId: a.id } }, /customer_ancestors/],
       [{ accountIds: [a.accountId] }, /customers_account_name/],
       // A Manager's default listing merges per-account index walks instead of sorting.

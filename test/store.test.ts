@@ -182,8 +182,19 @@ describe.each(TARGETS)("$name", (target) => {
         (c) => c.accountId === a.accountId && c.ancestors.includes(a.id) && c.tagIds.includes(tag) && fold(c.name).includes("e"),
       );
     });
-  });
 
+    it.each(["Ascend", "Descend"] as const)("a name of 3+ characters alone, with a tag and with accounts, %s", async (sortOrder) => {
+      const has = (c: ModelCustomer) => fold(c.name).includes("dental");
+      const matching = model.filter(has);
+      // Names repeat, so the order within one name (by id) is exercised too.
+      expect(new Set(matching.map((c) => fold(c.name))).size).toBeLessThan(matching.length);
+      const tag = data.tags.map((t) => t.id!).find((id) => matching.filter((c) => c.tagIds.includes(id)).length > 3)!;
+      const accounts = [...new Set(matching.map((c) => c.accountId))].slice(0, 2);
+      await expectMatches({ nameFilter: "Dental", sortOrder }, has);
+      await expectMatches({ nameFilter: "dental", tagIds: [tag], sortOrder }, (c) => has(c) && c.tagIds.includes(tag));
+      await expectMatches({ nameFilter: "dental", accountIds: accounts, sortOrder }, (c) => has(c) && accounts.includes(c.accountId));
+    });
+  });
   describe("scopes", () => {
     const bound = () => data.users.find((u) => u.username === "customer")!.customerId!;
 
