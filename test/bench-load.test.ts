@@ -98,6 +98,16 @@ describe("runLoad", () => {
     expect(result.errors).toBe(1);
   });
 
+  it("fails the whole run on a response whose end it cannot find, and stops sending", async () => {
+    const { url, seen } = await serve((_req, res) => {
+      // HTTP/1.0 and no length: the body ends when the connection does.
+      res.socket!.end("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nbody");
+    });
+    await expect(runLoad({ url, headers, connections: 3, bound: { seconds: 5 } })).rejects.toThrow(/Content-Length/);
+    await new Promise((done) => setTimeout(done, 200));
+    expect(seen.requests).toBeLessThanOrEqual(3); // the first request of each connection, no more
+  });
+
   it("stops at the deadline of a timed run", async () => {
     const { url } = await serve((_req, res) => res.end("ok"));
     const result = await runLoad({ url, headers, connections: 2, bound: { seconds: 0.3 } });

@@ -129,6 +129,8 @@ export function runLoad({ url, headers, connections, bound }: LoadOptions): Prom
 
   return new Promise((resolve, reject) => {
     let open = 0;
+    let failed = false;
+    const sockets = new Set<net.Socket>();
     const closed = () => {
       if (--open > 0) return;
       resolve({ requests: latencies.length, seconds: (performance.now() - began) / 1000, latencies, errors });
@@ -140,9 +142,10 @@ export function runLoad({ url, headers, connections, bound }: LoadOptions): Prom
       let lastOnThisSocket = false;
       let connected = false;
       const socket = net.connect(port, target.hostname);
+      sockets.add(socket);
       socket.setNoDelay(true);
       const send = () => {
-        if (lastOnThisSocket || !more()) {
+        if (failed || lastOnThisSocket || !more()) {
           socket.end();
           return;
         }
@@ -166,15 +169,18 @@ export function runLoad({ url, headers, connections, bound }: LoadOptions): Prom
         try {
           scanner.feed(bytes);
         } catch (error) {
-          socket.destroy();
+          // A response it cannot read ends the whole run: its counts would be wrong.
+          failed = true;
+          for (const s of sockets) s.destroy();
           reject(error);
         }
       });
       socket.on("error", () => {}); // seen as a close with a request in flight, or before connecting
       socket.on("close", () => {
+        sockets.delete(socket);
         if (inFlight || !connected) errors++; // lost mid-request, or refused
         // The loop goes on over a new connection, unless this one was refused (no retry storm).
-        if (connected && more()) connect();
+        if (connected && !failed && more()) connect();
         closed();
       });
     };
