@@ -35,74 +35,57 @@ export function queryBinding(
   passThrough: ReadonlySet<string> = new Set(),
 ): (rawQuery: string) => BoundQuery {
   const byLowerName = new Map(parameters.map((p) => [p.name.toLowerCase(), p]));
-  const defaulted = parameters.filter((p) => p.default !== undefined);
   return (rawQuery) => {
-    // No query at all (a client's first page): the defaults, with nothing to parse.
-    if (rawQuery === "") {
-      const values: Record<string, unknown> = {};
-      for (const parameter of defaulted) values[parameter.name] = parameter.default;
-      return { query: "", values, errors: [] };
+    const values = new Map<QueryParameterSpec, string[]>();
+    const errors: FieldFailure[] = [];
+    const pairs = [...new URLSearchParams(rawQuery)];
+    if (pairs.length > maxPairs) {
+      return {
+        query: "",
+        values: {},
+        errors: [{ field: "query", code: "TooManyParameters", message: `At most ${maxPairs} query parameters are allowed.` }],
+      };
     }
-    return bindPairs(rawQuery, parameters, byLowerName, maxPairs, passThrough);
-  };
-}
-
-function bindPairs(
-  rawQuery: string,
-  parameters: readonly QueryParameterSpec[],
-  byLowerName: ReadonlyMap<string, QueryParameterSpec>,
-  maxPairs: number,
-  passThrough: ReadonlySet<string>,
-): BoundQuery {
-  const values = new Map<QueryParameterSpec, string[]>();
-  const errors: FieldFailure[] = [];
-  const pairs = [...new URLSearchParams(rawQuery)];
-  if (pairs.length > maxPairs) {
-    return {
-      query: "",
-      values: {},
-      errors: [{ field: "query", code: "TooManyParameters", message: `At most ${maxPairs} query parameters are allowed.` }],
-    };
-  }
-  for (const [name, value] of pairs) {
-    if (value === "" || name === "") continue;
-    const parameter = byLowerName.get(name.toLowerCase());
-    if (!parameter) {
-      if (passThrough.has(name.toLowerCase())) continue;
-      if (!errors.some((e) => e.field === name)) {
-        errors.push({ field: name, code: "NotAllowed", message: `'${name}' is not a parameter of this operation.` });
+    for (const [name, value] of pairs) {
+      if (value === "" || name === "") continue;
+      const parameter = byLowerName.get(name.toLowerCase());
+      if (!parameter) {
+        if (passThrough.has(name.toLowerCase())) continue;
+        if (!errors.some((e) => e.field === name)) {
+          errors.push({ field: name, code: "NotAllowed", message: `'${name}' is not a parameter of this operation.` });
+        }
+        continue;
       }
-      continue;
+      const list = values.get(parameter) ?? [];
+      if (!parameter.array && list.length > 0) {
+        errors.push({ field: parameter.name, code: "Repeated", message: `'${parameter.name}' is given more than once.` });
+        continue;
+      }
+      const raw = parameter.array ? splitList(value, parameter.delimiter) : [value];
+      const canonical = raw.map((item) => canonicalValue(item, parameter));
+      if (canonical.some((item) => item === undefined)) {
+        if (!errors.some((e) => e.field === parameter.name)) errors.push(typeError(parameter));
+        continue;
+      }
+      list.push(...(canonical as string[]));
+      values.set(parameter, list);
     }
-    const list = values.get(parameter) ?? [];
-    if (!parameter.array && list.length > 0) {
-      errors.push({ field: parameter.name, code: "Repeated", message: `'${parameter.name}' is given more than once.` });
-      continue;
+    const parts: string[] = [];
+    const result: Record<string, unknown> = {};
+    for (const parameter of parameters) {
+      const list = values.get(parameter);
+      if (!list || list.length === 0) {
+        if (parameter.default !== undefined) result[parameter.name] = parameter.default;
+        continue;
+      }
+      const name = encodeStrict(parameter.name);
+      // The validator is handed form style for every list (see router.ts): commas, whatever the spec's delimiter.
+      if (parameter.array && parameter.delimiter) parts.push(`${name}=${list.map(encodeStrict).join(",")}`);
+      else for (const value of list) parts.push(`${name}=${encodeStrict(value)}`);
+      result[parameter.name] = parameter.array ? list.map((v) => typed(v, parameter)) : typed(list[0]!, parameter);
     }
-    const raw = parameter.array ? splitList(value, parameter.delimiter) : [value];
-    const canonical = raw.map((item) => canonicalValue(item, parameter));
-    if (canonical.some((item) => item === undefined)) {
-      if (!errors.some((e) => e.field === parameter.name)) errors.push(typeError(parameter));
-      continue;
-    }
-    list.push(...(canonical as string[]));
-    values.set(parameter, list);
-  }
-  const parts: string[] = [];
-  const result: Record<string, unknown> = {};
-  for (const parameter of parameters) {
-    const list = values.get(parameter);
-    if (!list || list.length === 0) {
-      if (parameter.default !== undefined) result[parameter.name] = parameter.default;
-      continue;
-    }
-    const name = encodeStrict(parameter.name);
-    // The validator is handed form style for every list (see router.ts): commas, whatever the spec's delimiter.
-    if (parameter.array && parameter.delimiter) parts.push(`${name}=${list.map(encodeStrict).join(",")}`);
-    else for (const value of list) parts.push(`${name}=${encodeStrict(value)}`);
-    result[parameter.name] = parameter.array ? list.map((v) => typed(v, parameter)) : typed(list[0]!, parameter);
-  }
-  return { query: parts.join("&"), values: result, errors };
+    return { query: parts.join("&"), values: result, errors };
+  };
 }
 
 /**
