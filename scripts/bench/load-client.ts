@@ -102,11 +102,6 @@ export class ResponseScanner {
     // 1xx responses are interim: the real one follows on the same request.
     if (this.status >= 200) this.onResponse(this.status, this.closes);
   }
-
-  /** True between a request's first response byte and its last. */
-  get midResponse(): boolean {
-    return this.phase !== "head" || this.pending !== undefined;
-  }
 }
 
 /** Runs the load and resolves when the bound is reached and every connection is closed. */
