@@ -72,8 +72,7 @@ export class Reader {
   /** The first column of the first row. */
   value<T>(role: string, sql: string, params: unknown[], trace?: TracedStatement[]): T | undefined {
     trace?.push({ role, sql, params });
-    const row = this.stmt(sql).raw(true).get(params) as unknown[] | undefined;
-    return row?.[0] as T | undefined;
+    return this.stmt(sql).pluck(true).get(params) as T | undefined;
   }
 
   column<T>(role: string, sql: string, params: unknown[], trace?: TracedStatement[]): T[] {
