@@ -5,12 +5,19 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { quantile, ResponseScanner, runLoad } from "../scripts/bench/load-client.js";
 
-/** Feeds `wire` to a scanner in pieces of `size` bytes and returns the statuses it reported. */
+/**
+ * Feeds `wire` to a scanner in pieces of `size` bytes and returns the statuses it reported.
+ * Each piece comes in one buffer that is overwritten after it is fed, as runLoad reads.
+ */
 function scan(wire: string, size: number): number[] {
   const statuses: number[] = [];
   const scanner = new ResponseScanner((status) => statuses.push(status));
   const bytes = Buffer.from(wire, "latin1");
-  for (let at = 0; at < bytes.length; at += size) scanner.feed(bytes.subarray(at, at + size));
+  const readInto = Buffer.alloc(size);
+  for (let at = 0; at < bytes.length; at += size) {
+    scanner.feed(readInto.subarray(0, bytes.copy(readInto, 0, at, at + size)));
+    readInto.fill("~");
+  }
   // It stands at a response's start: the next response is read as one.
   const read = [...statuses];
   scanner.feed(Buffer.from(lengthResponse(201, "next"), "latin1"));
