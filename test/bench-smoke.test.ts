@@ -29,6 +29,11 @@ it("npm run bench -- --smoke reports every section", async () => {
   ]) {
     expect(stdout).toContain(server);
   }
+  // Each target ratio between two servers is reported with its interval from the A B B A pairs.
+  for (const target of ["(c)/(b)", "(c)/(a)", "(c)/(d)", "(c)/(e)", "(cN)/(c1)", "(c1)/(c)"]) {
+    const row = stdout.split("\n").find((line) => line.startsWith("| ") && line.includes(`: ${target}`));
+    expect(row, target).toMatch(/\| \d+\.\d\d \(\d+\.\d\d to \d+\.\d\d\) \|/);
+  }
   for (const section of [
     "### Targets",
     "### Every filter",

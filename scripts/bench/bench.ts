@@ -1,10 +1,12 @@
-// npm run bench [-- --duration 5 --requests N --connections 10 --sizes 10000,100000,1000000 --rounds 7 --workers 2 --smoke --no-postgres]
+// npm run bench [-- --duration 5 --requests N --connections 10 --sizes 10000,100000,1000000 --rounds 5
+//                   --pairs 12 --pair-seconds 1 --workers 2 --smoke --no-postgres]
 //
 // Every number is measured in this one run, side by side, against servers in their own
 // processes on 127.0.0.1 (load-client.ts, bounded in time, or in requests with --requests):
 //   - the default page on (a) bare node:http sending the same bytes, (b) our Express app
 //     with validation off, (c) our server as shipped, compiled and with workers, (e) the
-//     Fastify peer, (d) the Prism mock (side-by-side.ts);
+//     Fastify peer, (d) the Prism mock (side-by-side.ts), and each target ratio between
+//     two of them again from pairs measured back to back (paired.ts);
 //   - every filter, sort and scope on (c), one connection, so p50 is the service time;
 //   - simplifiedPaging against full paging on a broad filter;
 //   - all=true as JSON and CSV at each size: time and the server's peak RSS;
@@ -35,7 +37,9 @@ const { values: opts } = parseArgs({
     smoke: { type: "boolean", default: false },
     "no-postgres": { type: "boolean", default: false },
     out: { type: "string", default: "BENCHMARKS.md" },
-    rounds: { type: "string", default: "7" },
+    rounds: { type: "string", default: "5" },
+    pairs: { type: "string", default: "12" },
+    "pair-seconds": { type: "string", default: "1" },
     workers: { type: "string", default: String(Math.max(2, os.availableParallelism())) },
   },
 });
@@ -169,6 +173,9 @@ for (const size of sideSizes.length > 0 ? sideSizes : [largest]) {
     connections,
     bound,
     rounds: smoke ? 1 : Number(opts.rounds),
+    // The smoke run measures two pairs, so that an interval is computed.
+    pairs: smoke ? 2 : Number(opts.pairs),
+    pairBound: "requests" in bound ? bound : { seconds: Number(opts["pair-seconds"]) },
     workers: Number(opts.workers),
     say,
   });
