@@ -4,21 +4,6 @@
 // the drift alone. Each pair is measured A B B A (or B A A B): a drift that is linear over
 // the four slices cancels, and alternating which one starts cancels a fixed order effect.
 
-/** The order of the four slices of pair `rep`: x first on even reps, y first on odd ones. */
-export const abbaOrder = <T>(rep: number, x: T, y: T): [T, T, T, T] => (rep % 2 === 0 ? [x, y, y, x] : [y, x, x, y]);
-
-/** One pair's four rates in the order measured, and which of them were x's. */
-export interface PairSlices {
-  rates: [number, number, number, number];
-  xFirst: boolean;
-}
-
-/** x's rate over y's in one A B B A pair: both slices of each, summed. */
-export function pairRatio({ rates: [r0, r1, r2, r3], xFirst }: PairSlices): number {
-  const [x, y] = xFirst ? [r0 + r3, r1 + r2] : [r1 + r2, r0 + r3];
-  return x / y;
-}
-
 export interface RatioEstimate {
   /** The geometric mean of the pairs' ratios. */
   ratio: number;
@@ -26,6 +11,22 @@ export interface RatioEstimate {
   low: number;
   high: number;
   pairs: number;
+}
+
+/**
+ * x's rate over y's from `pairs` A B B A pairs, x first on even pairs and y first on odd
+ * ones; `rate` measures one slice of one server. A pair's ratio sums both slices of each.
+ */
+export async function pairedRatio<T>(x: T, y: T, pairs: number, rate: (server: T) => Promise<number>): Promise<RatioEstimate> {
+  const ratios: number[] = [];
+  for (let pair = 0; pair < pairs; pair++) {
+    const xFirst = pair % 2 === 0;
+    const rates: number[] = [];
+    for (const server of xFirst ? [x, y, y, x] : [y, x, x, y]) rates.push(await rate(server));
+    const [outer, inner] = [rates[0]! + rates[3]!, rates[1]! + rates[2]!];
+    ratios.push(xFirst ? outer / inner : inner / outer);
+  }
+  return estimateRatio(ratios);
 }
 
 // Student's t, two-sided 95%, for 1 to 30 degrees of freedom; 1.96 beyond.

@@ -11,7 +11,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { buildIfStale } from "../build.js";
 import { type Bound, formatMs, load, type Measured } from "./measure.js";
-import { abbaOrder, estimateRatio, formatEstimate, type PairSlices, pairRatio, type RatioEstimate } from "./paired.js";
+import { formatEstimate, pairedRatio, type RatioEstimate } from "./paired.js";
 import {
   auth,
   formatMarkdown,
@@ -127,17 +127,6 @@ export async function sideBySide(o: SideBySideOptions): Promise<{ section: strin
         (m.rps / rps("(d)")).toFixed(2),
       ]),
     );
-  // Each target's ratio from its A B B A pairs (paired.ts).
-  const measurePair = async (x: Running, y: Running): Promise<RatioEstimate> => {
-    const ratios: number[] = [];
-    for (let rep = 0; rep < o.pairs; rep++) {
-      const order = abbaOrder(rep, x, y);
-      const rates: number[] = [];
-      for (const server of order) rates.push((await load(`${server.url}/customers`, auth("sysadmin"), o.connections, o.pairBound, 0)).rps);
-      ratios.push(pairRatio({ rates: rates as PairSlices["rates"], xFirst: order[0] === x }));
-    }
-    return estimateRatio(ratios);
-  };
   const running = (prefix: string) => servers.find(([label]) => label.startsWith(prefix))![1];
   const [a, b, c, c1, cN, e, d] = ["(a)", "(b)", "(c) our", "(c1)", "(cN)", "(e)", "(d)"].map(running);
   const targets: [what: string, wanted: string, x: Running, y: Running, met: (estimate: RatioEstimate) => boolean][] = [
@@ -155,7 +144,8 @@ export async function sideBySide(o: SideBySideOptions): Promise<{ section: strin
   const verdicts: Verdict[] = [];
   for (const [what, wanted, x, y, met] of targets) {
     o.say(`  ${o.pairs} pairs: ${what}`);
-    const estimate = await measurePair(x, y);
+    const rate = async (server: Running) => (await load(`${server.url}/customers`, auth("sysadmin"), o.connections, o.pairBound, 0)).rps;
+    const estimate = await pairedRatio(x, y, o.pairs, rate);
     verdicts.push([`${what} at ${o.customers.toLocaleString("en-US")}`, wanted, formatEstimate(estimate), met(estimate)]);
   }
   await Promise.all(servers.map(([, server]) => server.stop()));
