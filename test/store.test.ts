@@ -195,6 +195,7 @@ describe.each(TARGETS)("$name", (target) => {
       await expectMatches({ nameFilter: "dental", accountIds: accounts, sortOrder }, (c) => has(c) && accounts.includes(c.accountId));
     });
   });
+
   describe("scopes", () => {
     const bound = () => data.users.find((u) => u.username === "customer")!.customerId!;
 
