@@ -9,6 +9,7 @@ import { createOperationRouter } from "./runtime/router.js";
 import type { ApiSpec } from "./runtime/spec.js";
 
 export { clientUrl } from "./runtime/binding.js";
+export { responseHeaders, setDefaultHeaders } from "./runtime/default-headers.js";
 export { errorHandler, notFoundHandler } from "./runtime/errors.js";
 export { createHttpServer } from "./runtime/http-server.js";
 export type { Caller, Credentials, FieldFailure, RouterFailure, RouterOptions, TextBody, UploadedFile } from "./runtime/handler.js";

@@ -7,6 +7,7 @@
 // shape: Express finds the prototype already set and leaves them as they are.
 import { createServer, IncomingMessage, type Server, ServerResponse } from "node:http";
 import type { Express } from "express";
+import { withDefaultHeaders } from "./default-headers.js";
 
 type NodeConstructor = typeof IncomingMessage | typeof ServerResponse;
 
@@ -30,8 +31,12 @@ function constructing<T extends NodeConstructor>(base: T, prototype: object): T 
 
 const isClass = (f: NodeConstructor) => Function.prototype.toString.call(f).startsWith("class");
 
-/** What `app.listen` creates (`http.createServer(app)`), with requests and responses made as the app's own. */
+/**
+ * What `app.listen` creates (`http.createServer(app)`), with requests and responses made as
+ * the app's own, and default headers (setDefaultHeaders) written with the head.
+ */
 export function createHttpServer(app: Express): Server {
+  withDefaultHeaders(app.response);
   // Node's request and response are plain constructor functions; a Node whose are classes
   // (which cannot be run on an object made elsewhere) gets the plain server.
   if (isClass(IncomingMessage) || isClass(ServerResponse)) return createServer(app);

@@ -129,6 +129,7 @@ export function emitServer(doc: OpenApiDocument, ops: OperationModel[], names: S
     `import type { ApiSpec } from "./runtime/spec.js";`,
     "",
     `export { clientUrl } from "./runtime/binding.js";`,
+    `export { responseHeaders, setDefaultHeaders } from "./runtime/default-headers.js";`,
     `export { errorHandler, notFoundHandler } from "./runtime/errors.js";`,
     `export { createHttpServer } from "./runtime/http-server.js";`,
     `export type { Caller, Credentials, FieldFailure, RouterFailure, RouterOptions, TextBody, UploadedFile } from "./runtime/handler.js";`,

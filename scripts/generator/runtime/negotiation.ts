@@ -66,15 +66,12 @@ interface SentType {
 const sentTypes = new Map<string, SentType>();
 
 /**
- * res.type, with the header value (Express adds the charset from mime-types' table) and
- * the JSON test worked out once per declared type rather than on every response.
+ * The header value (Express adds the charset from mime-types' table) and the JSON test of
+ * a declared type, worked out once, by res.type on the first response sent as that type.
  */
-function setContentType(res: Response, contentType: string): SentType {
+function sentType(res: Response, contentType: string): SentType {
   const known = sentTypes.get(contentType);
-  if (known !== undefined) {
-    res.setHeader("Content-Type", known.header);
-    return known;
-  }
+  if (known !== undefined) return known;
   res.type(contentType);
   const sent = { header: String(res.getHeader("Content-Type")), json: isJson(contentType) };
   sentTypes.set(contentType, sent);
@@ -83,24 +80,25 @@ function setContentType(res: Response, contentType: string): SentType {
 
 /** `validated`: response validation is on, so JSON text is parsed for the validator to see. */
 export async function sendBody(res: Response, contentType: string, body: unknown, validated: boolean): Promise<void> {
-  if (setContentType(res, contentType).json) {
+  const type = sentType(res, contentType);
+  if (type.json && body instanceof JsonText && !validated) {
+    // Sent as it is, past res.send: no ETag hashed over the whole body on every request
+    // (a store's text says nothing a client could revalidate cheaply), and encoded once,
+    // by the socket's write, with no copy of the page in a Buffer first. Its headers go in
+    // the one writeHead call with the response's defaults (default-headers.ts), and with
+    // the length given, end() does not measure the text's UTF-8 length a second time.
+    res.writeHead(res.statusCode, { "Content-Type": type.header, "Content-Length": Buffer.byteLength(body.text) });
+    res.end(body.text);
+    return;
+  }
+  res.setHeader("Content-Type", type.header);
+  if (type.json) {
     if (isJsonStream(body)) {
       await pipeline(Readable.from(body.chunks()), res);
       return;
     }
     if (body instanceof JsonText) {
-      if (validated) {
-        res.json(JSON.parse(body.text));
-        return;
-      }
-      // Sent as it is, past res.send: no ETag hashed over the whole body on every request
-      // (a store's text says nothing a client could revalidate cheaply), and encoded once,
-      // by the socket's write, with no copy of the page in a Buffer first. The head is
-      // written before end(), which would otherwise measure the text's UTF-8 length a
-      // second time (a scan of the whole page) for a Content-Length already set.
-      res.setHeader("Content-Length", Buffer.byteLength(body.text));
-      res.writeHead(res.statusCode);
-      res.end(body.text);
+      res.json(JSON.parse(body.text));
       return;
     }
     // res.json is what express-openapi-validator hooks to validate the response.

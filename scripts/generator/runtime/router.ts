@@ -3,6 +3,7 @@
 import express, { type Request, type RequestHandler, type Response } from "express";
 import * as OpenApiValidator from "express-openapi-validator";
 import { queryBinder } from "./binding.js";
+import { setDefaultHeaders } from "./default-headers.js";
 import { badRequest, errorHandler, RouterError } from "./errors.js";
 import type { AnyHandler, Caller, RouterOptions, UploadedFile } from "./handler.js";
 import { successContentTypes } from "./media-types.js";
@@ -135,12 +136,14 @@ function refuseBody(operation: OperationSpec): Step {
   };
 }
 
+const NO_STORE = { "Cache-Control": "no-store" } as const;
+
 /**
  * A secured operation's answers are per caller, its errors included: no shared cache may
  * keep them and no browser may store them. A handler's own headers may say otherwise.
  */
 const noStore: Step = (_req, res) => {
-  res.setHeader("Cache-Control", "no-store");
+  setDefaultHeaders(res, NO_STORE);
 };
 
 /**
