@@ -2,12 +2,15 @@
 // that a spreadsheet would run, control characters in nameFilter, a query that fails
 // once streaming has begun, hardening headers, and request bodies nobody asked for.
 import { connect } from "node:net";
+import { Writable } from "node:stream";
 import { parse } from "csv-parse/sync";
+import express from "express";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CustomerInfo, ListCustomersResponse } from "../generated/schema.js";
 import { createApp } from "../server/http/app.js";
 import { docsPolicy, policyText } from "../server/http/docs-policy.js";
+import { securityHeaders } from "../server/http/guards.js";
 import { demoData, DEMO_PASSWORD } from "../server/demo/demo-data.js";
 import { basic, listen, type Running } from "./support/http.js";
 import { schemaErrors } from "./support/spec-schemas.js";
@@ -147,6 +150,9 @@ describe("a stream whose query fails", () => {
   });
 });
 
+// What Node adds to every response itself.
+const nodeOwn = new Set(["date", "connection", "keep-alive", "content-length", "transfer-encoding"]);
+
 describe("hardening headers", () => {
   it.each([
     ["customer data", "/customers", auth],
@@ -159,6 +165,46 @@ describe("hardening headers", () => {
     expect(response.headers.get("cache-control")).toBe("no-store");
     expect(response.headers.get("x-frame-options")).toBe("DENY");
     expect(response.headers.get("etag")).toBeNull();
+  });
+
+  it("sends every header helmet itself sends, with its values, and no X-Powered-By", async () => {
+    // helmet as plain middleware on a bare app: what the headers worked out once must match.
+    const bare = express();
+    bare.disable("x-powered-by");
+    bare.use(securityHeaders(), (_req, res) => res.end());
+    const reference = await listen(bare);
+    const expected = [...(await fetch(reference.baseUrl)).headers].filter(([name]) => !nodeOwn.has(name));
+    await reference.close();
+    expect(expected.length).toBeGreaterThan(5);
+    for (const url of ["/customers", "/customers?page=x", "/nowhere"]) {
+      const { headers } = await get(url);
+      for (const [name, value] of expected) expect(headers.get(name), `${url}: ${name}`).toBe(value);
+      expect(headers.get("x-powered-by"), url).toBeNull();
+    }
+  });
+
+  it("logs each request with the headers its response sent, the defaults written with the head included", async () => {
+    const lines: string[] = [];
+    const logger = pino(
+      { level: "info" },
+      new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    );
+    const logged = await listen(createApp({ store: server.store, logger, validateResponses: false }));
+    // The first page of a content type learns its header value one by one; the second is written in one call.
+    for (let i = 0; i < 2; i++) await get("/customers?countPerPage=1", auth, logged);
+    await logged.close();
+    const requests = lines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === "request completed");
+    expect(requests).toHaveLength(2);
+    for (const { req, res } of requests) {
+      expect(res.statusCode).toBe(200);
+      expect(res.headers).toMatchObject({ "x-request-id": req.id, "cache-control": "no-store", "x-frame-options": "DENY" });
+      expect(res.headers["content-type"]).toMatch(/^application\/json/);
+    }
   });
 
   it("sends nosniff and a no-content policy on routes outside the spec too", async () => {

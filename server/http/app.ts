@@ -1,17 +1,17 @@
 // The Express app: request logging with a request id, the generated router with our
 // handlers and auth, and the error shape for everything else.
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import express, { type Express } from "express";
 import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
-import { clientUrl, createRouter, errorHandler, notFoundHandler } from "../../generated/server.js";
+import { clientUrl, createRouter, errorHandler, notFoundHandler, responseHeaders, setDefaultHeaders } from "../../generated/server.js";
 import { createAuthenticate } from "../auth/callers.js";
 import { CredentialVerifier } from "../auth/credentials.js";
 import { LOGIN_LIMITS, type LoginLimits, LoginThrottle } from "../auth/throttle.js";
 import { docsRoutes } from "./docs-routes.js";
 import { errorBody } from "./error-body.js";
-import { securityHeaders } from "./guards.js";
+import { securityHeaderValues } from "./guards.js";
 import { listCustomersHandlers } from "./list-customers.js";
 import type { Store } from "../store/contract.js";
 
@@ -48,11 +48,14 @@ export function createApp(options: AppOptions): Express {
   // for nothing.
   app.set("etag", false);
   app.set("query parser", "simple");
-  // Every response names its request, logged or not, so a client can quote it.
+  // Every response names its request, logged or not, so a client can quote it, and
+  // carries the hardening headers (helmet's, worked out once).
+  const hardening = securityHeaderValues();
   app.use((req, res, next) => {
     const id = requestId(req);
     (req as IncomingMessage & { id?: string }).id = id;
-    res.setHeader("X-Request-Id", id);
+    setDefaultHeaders(res, hardening);
+    setDefaultHeaders(res, { "X-Request-Id": id });
     next();
   });
   // A silent logger writes nothing, so it gets no per-request child logger to write it with.
@@ -68,13 +71,14 @@ export function createApp(options: AppOptions): Express {
             method: req.method,
             url: clientUrl(req.raw),
           }),
+          // Its defaults too, which a page writes with its head rather than one by one.
+          res: (res: { statusCode: number; raw: ServerResponse }) => ({ statusCode: res.statusCode, headers: responseHeaders(res.raw) }),
         },
       }),
     );
   }
   const exposeErrors = options.development ?? false;
   const onError = (error: unknown, req: express.Request) => (req.log ?? logger).error({ err: error }, "request failed");
-  app.use(securityHeaders());
   app.use(
     createRouter(listCustomersHandlers(store), {
       authenticate: createAuthenticate(new CredentialVerifier(store), new LoginThrottle(options.loginLimits ?? LOGIN_LIMITS)),
