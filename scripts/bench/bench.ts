@@ -6,7 +6,8 @@
 //   - the default page on (a) bare node:http sending the same bytes, (b) our Express app
 //     with validation off, (c) our server as shipped, compiled and with workers, (e) the
 //     Fastify peer, (d) the Prism mock (side-by-side.ts), and each target ratio between
-//     two of them again from pairs measured back to back (paired.ts);
+//     two of them again from pairs measured back to back (paired.ts; (c)/(e), a
+//     non-inferiority test, takes twice --pairs);
 //   - every filter, sort and scope on (c), one connection, so p50 is the service time;
 //   - simplifiedPaging against full paging on a broad filter;
 //   - all=true as JSON and CSV at each size: time and the server's peak RSS;
