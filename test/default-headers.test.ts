@@ -2,13 +2,12 @@
 // sets the same name itself, and that every way of sending writes them, on the server
 // serve.ts runs (createHttpServer, which writes them with the head) and on an app served
 // by plain http.createServer (app.listen), which gets them with setHeader.
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer } from "node:http";
 import { setFlagsFromString } from "node:v8";
 import express, { type Express } from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { responseHeaders, setDefaultHeaders } from "../generated/server.js";
-import { listen } from "./support/http.js";
+import { listen, type Running } from "./support/http.js";
 
 setFlagsFromString("--allow-natives-syntax");
 const hasFastProperties = new Function("o", "return %HasFastProperties(o)") as (o: object) => boolean;
@@ -71,21 +70,10 @@ function app(name: string): Express {
   return app;
 }
 
-function plainServer(app: Express): Promise<{ baseUrl: string; close: () => Promise<void> }> {
-  return new Promise((resolve) => {
-    const server: Server = createServer(app).listen(0, "127.0.0.1", () => {
-      resolve({
-        baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        close: () => new Promise((done) => server.close(() => done())),
-      });
-    });
-  });
-}
-
-const servers: Record<string, { baseUrl: string; close: () => Promise<void> }> = {};
+const servers: Record<string, Running> = {};
 beforeAll(async () => {
   servers.createHttpServer = await listen(app("createHttpServer"));
-  servers["http.createServer"] = await plainServer(app("http.createServer"));
+  servers["http.createServer"] = await listen(app("http.createServer"), createServer);
 });
 afterAll(async () => {
   for (const server of Object.values(servers)) await server.close();

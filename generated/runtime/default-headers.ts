@@ -4,17 +4,18 @@
 // setHeader, each would be checked, lowercased and stored, and then walked again to
 // write the head: measured on the customers page, some 8 µs a request for sixteen
 // headers, against about 1 for one object handed to writeHead.
-import type { ServerResponse } from "node:http";
+import type { OutgoingHttpHeader, ServerResponse } from "node:http";
 
 const pending = Symbol("default-headers.pending");
 
-type Headers = Record<string, string | number>;
-type Holder = ServerResponse & { [pending]?: Headers };
+/** By name, as Node's own setHeader takes them (not the fetch API's `Headers`). */
+type HeaderValues = Record<string, OutgoingHttpHeader>;
+type Holder = ServerResponse & { [pending]?: HeaderValues };
 /** Node's writeHead(statusCode, [statusMessage], [headers]), its overloads as one signature. */
 type WriteHead = (this: ServerResponse, statusCode: number, reason?: unknown, headers?: unknown) => ServerResponse;
 
 /** Whether an object given to writeHead is the plain form (not Node's [name, value, ...] array). */
-const isPlain = (headers: unknown): headers is Headers => typeof headers === "object" && headers !== null && !Array.isArray(headers);
+const isPlain = (headers: unknown): headers is HeaderValues => typeof headers === "object" && headers !== null && !Array.isArray(headers);
 
 /** writeHead with the response's defaults put in: the hook for one prototype's original. */
 function writeHeadWithDefaults(original: WriteHead): WriteHead {
@@ -59,7 +60,7 @@ export function withDefaultHeaders(prototype: ServerResponse): void {
  * prototype is not hooked (an app served by app.listen rather than createHttpServer) gets
  * them at once, with setHeader, keeping what it set itself.
  */
-export function setDefaultHeaders(res: ServerResponse, headers: Readonly<Headers>): void {
+export function setDefaultHeaders(res: ServerResponse, headers: Readonly<HeaderValues>): void {
   const holder = res as Holder;
   holder[pending] ??= {};
   const defaults = holder[pending];

@@ -10,10 +10,13 @@ export interface Running {
   close: () => Promise<void>;
 }
 
-export function listen(app: Express): Promise<Running> {
+/**
+ * `serve` is createHttpServer, as serve.ts listens, so every test runs on the server
+ * production runs; a test of what an app gets under app.listen passes http.createServer.
+ */
+export function listen(app: Express, serve: (app: Express) => Server = createHttpServer): Promise<Running> {
   return new Promise((resolve) => {
-    // As serve.ts listens, so every test runs on the server production runs.
-    const server: Server = createHttpServer(app).listen(0, "127.0.0.1", () => {
+    const server: Server = serve(app).listen(0, "127.0.0.1", () => {
       const { port } = server.address() as AddressInfo;
       resolve({
         server,
